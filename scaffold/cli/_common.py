@@ -1,0 +1,48 @@
+"""What every command shares: one exit point for failures, and the --debug switch."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import NoReturn, TypeVar
+
+import typer
+
+from scaffold.errors import MioError
+
+T = TypeVar("T")
+
+state = {"debug": False}
+
+
+def fail(message: str, *, hint: str | None = None, code: int = 1) -> NoReturn:
+    """Print one line (and an optional hint) to stderr and exit with ``code``."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    if hint:
+        typer.echo(f"hint: {hint}", err=True)
+    raise typer.Exit(code)
+
+
+def run(action: Callable[[], T]) -> T:
+    """Run one package call, turning errors a user can act on into exit codes."""
+    try:
+        return action()
+    except MioError as exc:
+        if state["debug"]:
+            raise
+        fail(exc.message, hint=exc.hint, code=exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("Interrupted: nothing was written.", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if state["debug"]:
+            raise
+        fail(f"{type(exc).__name__}: {exc}", hint="run again with --debug for the traceback")
+
+
+def echo(message: str = "") -> None:
+    typer.echo(message)
+
+
+def is_interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

@@ -1,0 +1,41 @@
+"""Errors a user can act on, each with the exit code the CLI turns it into.
+
+Exit codes: 0 done, 1 failed, 2 invalid input, 3 finished with conflicts to resolve.
+"""
+
+from __future__ import annotations
+
+
+class MioError(Exception):
+    """Root of every error mio reports without a traceback."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InvalidInput(MioError, ValueError):
+    """An answer, flag or path breaks a rule; nothing was written."""
+
+    exit_code = 2
+
+
+class DestinationExists(InvalidInput):
+    """The destination exists and is not empty; mio never writes into it."""
+
+
+class NotAService(InvalidInput):
+    """A directory holds no mio answers file, or is not usable for an update."""
+
+
+class GenerationFailed(MioError, RuntimeError):
+    """Copier or git failed while rendering; nothing was left behind."""
+
+
+class ConflictsRemain(MioError):
+    """The work finished, but files hold conflict markers to resolve."""
+
+    exit_code = 3
