@@ -1,0 +1,65 @@
+"""Shared fixtures: an isolated git/Copier environment and one virtual environment
+holding every generated service's dependencies, built once and reused."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICE_REQUIREMENTS = Path(__file__).with_name("service-requirements.txt")
+SERVICE_VENV = ROOT / ".cache" / "service-venv"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Git identity and configuration of our own; no user settings leak in."""
+    home = tmp_path_factory.mktemp("home")
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text(
+        "[user]\n\tname = mio tests\n\temail = tests@mio.invalid\n"
+        "[init]\n\tdefaultBranch = main\n"
+        "[protocol \"file\"]\n\tallow = always\n"
+    )
+    saved = dict(os.environ)
+    os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    os.environ["XDG_CACHE_HOME"] = str(home / "cache")
+    os.environ["XDG_CONFIG_HOME"] = str(home / "config")
+    for key in list(os.environ):
+        if key.startswith(("GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_")) or key == "GIT_CONFIG_COUNT":
+            del os.environ[key]
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def _venv_python(path: Path) -> Path:
+    return path / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def service_python() -> Path:
+    """The python of one shared environment with every generated service's dependencies.
+
+    Built once per requirements file (the stamp holds its hash) and reused by every test
+    that runs a generated service, so no test installs dependencies of its own.
+    """
+    digest = hashlib.sha256(SERVICE_REQUIREMENTS.read_bytes()).hexdigest()
+    stamp = SERVICE_VENV / ".requirements-sha256"
+    python = _venv_python(SERVICE_VENV)
+    if not (python.exists() and stamp.exists() and stamp.read_text() == digest):
+        venv.EnvBuilder(with_pip=True, clear=True).create(SERVICE_VENV)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "-r", str(SERVICE_REQUIREMENTS)],
+            check=True,
+        )
+        stamp.write_text(digest)
+    return python

@@ -1,0 +1,53 @@
+"""Helpers shared by the tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from scaffold.resources import resource_root
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_in(
+    python: Path, project: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m <args>`` inside a generated project."""
+    return subprocess.run(
+        [str(python), "-m", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+    )
+
+
+def run_service_tests(
+    python: Path, project: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The generated project's own test suite, on the shared environment."""
+    return run_in(python, project, "pytest", "-q", "-p", "no:cacheprovider", *extra, env=env)
+
+
+def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, f"{result.args}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+
+
+def render(copie: Any, **answers: Any) -> Path:
+    """Render the working-tree template with pytest-copie; fail loudly on any error."""
+    result = copie.copy(extra_answers={"service_name": "orders", **answers})
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    return Path(result.project_dir)
+
+
+def tree(path: Path) -> set[str]:
+    """Every path under ``path`` (relative), for before/after comparisons."""
+    return {str(p.relative_to(path)) for p in path.rglob("*")}
+
+
+assert resource_root() == ROOT, "tests must run against the checkout"

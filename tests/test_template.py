@@ -1,0 +1,81 @@
+"""The template renders a real service that passes its own checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from helpers import ROOT, assert_ok, render, run_in, run_service_tests
+
+
+def test_default_service_passes_its_own_tests_ruff_and_mypy(
+    copie: Any, service_python: Path
+) -> None:
+    project = render(copie)
+    assert_ok(run_service_tests(service_python, project))
+    assert_ok(run_in(service_python, project, "ruff", "check", "."))
+    assert_ok(run_in(service_python, project, "mypy"))
+
+
+def test_layout_and_answers(copie: Any) -> None:
+    project = render(copie, service_name="orders-api")
+    package = project / "src" / "orders_api"
+    for name in ("app.py", "settings.py", "health.py", "items.py", "outbound.py", "logs.py"):
+        assert (package / name).is_file(), name
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["service_name"] == "orders-api"
+    assert "package_name" not in answers  # computed, never stored
+    assert 'ENV_PREFIX = "ORDERS_API_"' in (package / "settings.py").read_text()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == "orders-api"
+    assert "dev" in pyproject["project"]["optional-dependencies"]
+
+
+@pytest.mark.parametrize(
+    ("name", "package"),
+    [("class", "class_service"), ("json", "json_service"), ("test", "test_service"),
+     ("asyncio", "asyncio_service"), ("import", "import_service"), ("my-json", "my_json")],
+)
+def test_names_that_are_bad_packages_get_a_working_package(
+    copie: Any, name: str, package: str
+) -> None:
+    project = render(copie, service_name=name)
+    assert (project / "src" / package / "app.py").is_file()
+    assert package.isidentifier()
+
+
+def test_dockerfile_is_multi_stage_and_runs_as_non_root(copie: Any) -> None:
+    lines = (render(copie) / "Dockerfile").read_text().splitlines()
+    stages = [i for i, line in enumerate(lines) if line.startswith("FROM ")]
+    assert len(stages) >= 2
+    users = [line.split()[1] for line in lines[stages[-1] :] if line.startswith("USER ")]
+    assert users and users[-1].split(":")[0] not in {"0", "root"}
+
+
+def test_ci_workflow_lints_type_checks_and_tests(copie: Any) -> None:
+    workflow = yaml.safe_load((render(copie) / ".github" / "workflows" / "ci.yml").read_text())
+    commands = " ".join(step.get("run", "") for step in workflow["jobs"]["test"]["steps"])
+    for tool in ("ruff check", "mypy", "pytest"):
+        assert tool in commands
+
+
+def test_plain_copier_copy_works_without_mio_and_without_trust(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "copy", "--defaults", "--data", "service_name=payments",
+         str(ROOT), str(tmp_path / "payments")],
+        capture_output=True, text=True,
+    )
+    assert_ok(result)
+    assert (tmp_path / "payments" / "src" / "payments" / "app.py").is_file()
+
+
+def test_copier_refuses_a_bad_name_with_the_rule(copie: Any) -> None:
+    result = copie.copy(extra_answers={"service_name": "Orders"})
+    assert result.exception is not None
+    assert "DNS-1123 label" in str(result.exception)
