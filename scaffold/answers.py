@@ -36,11 +36,17 @@ class Question:
 
 
 @cache
-def load_questions() -> dict[str, Question]:
-    """The questions of ``copier.yml`` that a user answers (not settings, not computed)."""
+def load_copier_yml() -> dict[str, Any]:
     import yaml  # Copier depends on PyYAML; imported here to keep `mio --help` fast.
 
-    raw = yaml.safe_load(copier_yml().read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = yaml.safe_load(copier_yml().read_text(encoding="utf-8"))
+    return loaded
+
+
+@cache
+def load_questions() -> dict[str, Question]:
+    """The questions of ``copier.yml`` that a user answers (not settings, not computed)."""
+    raw = load_copier_yml()
     questions: dict[str, Question] = {}
     for name, spec in raw.items():
         if name.startswith("_") or not isinstance(spec, dict) or spec.get("when") is False:
@@ -136,13 +142,12 @@ def _check(question: Question, value: Any) -> Any:
 
 
 def _check_text(name: str, value: Any) -> str:
-    if not isinstance(value, str):
-        value = str(value)
-    if len(value) > _TEXT_LIMIT or any(not ch.isprintable() for ch in value):
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > _TEXT_LIMIT or any(not ch.isprintable() for ch in text):
         raise InvalidInput(
             f"{name} must be one line of printable text, at most {_TEXT_LIMIT} characters"
         )
-    return value
+    return text
 
 
 def _choice_rule(question: Question, value: Any) -> str:

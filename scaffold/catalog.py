@@ -32,7 +32,16 @@ class Pattern:
     notes: tuple[str, ...] = field(default=())
 
 
-_LIST_FIELDS = ("values", "choose_when", "avoid_when", "tradeoffs", "adds", "requires", "conflicts", "notes")
+_LIST_FIELDS = (
+    "values",
+    "choose_when",
+    "avoid_when",
+    "tradeoffs",
+    "adds",
+    "requires",
+    "conflicts",
+    "notes",
+)
 
 
 @cache

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import __version__
+from scaffold.answers import load_questions, validate_answers
 from scaffold.errors import DestinationExists, GenerationFailed, InvalidInput, MioError
 from scaffold.history import offline_template
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
@@ -46,13 +47,18 @@ def create_service(
     git_init: bool = True,
 ) -> CreatedService:
     """Render a service with validated ``answers`` into ``destination``."""
+    from scaffold.compat import check_copier_version
+
     destination = Path(os.path.abspath(destination))
     check_destination(destination)
+    check_copier_version()
     anchor = _nearest_existing(destination.parent)
     staging = Path(tempfile.mkdtemp(prefix=".mio-new-", dir=anchor))
     try:
         rendered = staging / destination.name
         final_answers = _render(answers, rendered, defaults=defaults)
+        if not defaults:  # answers typed at Copier's prompts go through the same model
+            validate_answers({k: final_answers[k] for k in load_questions() if k in final_answers})
         if git_init:
             _commit_initial(rendered)
         files = sorted(
@@ -99,7 +105,13 @@ def _commit_initial(project: Path) -> None:
     for args in (
         ["init", "--quiet", "--initial-branch", "main"],
         ["add", "--all"],
-        ["commit", "--quiet", "--no-verify", "-m", f"Create service from mio template {__version__}"],
+        [
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            f"Create service from mio template {__version__}",
+        ],
     ):
         result = subprocess.run([git, *args], cwd=project, env=env, capture_output=True, text=True)
         if result.returncode != 0:

@@ -21,7 +21,13 @@ def pattern_table(patterns: list[Pattern]) -> str:
 
 
 def pattern_details(pattern: Pattern) -> str:
-    lines = [f"{pattern.title} ({pattern.id})", "", pattern.summary, "", f"Choose with: {flag_for(pattern)}"]
+    lines = [
+        f"{pattern.title} ({pattern.id})",
+        "",
+        pattern.summary,
+        "",
+        f"Choose with: {flag_for(pattern)}",
+    ]
     for heading, items in (
         ("Choose it when", pattern.choose_when),
         ("Avoid it when", pattern.avoid_when),

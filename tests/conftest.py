@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-
 import venv
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     gitconfig.write_text(
         "[user]\n\tname = mio tests\n\temail = tests@mio.invalid\n"
         "[init]\n\tdefaultBranch = main\n"
-        "[protocol \"file\"]\n\tallow = always\n"
+        '[protocol "file"]\n\tallow = always\n'
     )
     saved = dict(os.environ)
     os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)

@@ -34,7 +34,9 @@ def run_service_tests(
 
 
 def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode == 0, f"{result.args}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    assert result.returncode == 0, (
+        f"{result.args}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    )
 
 
 def render(copie: Any, **answers: Any) -> Path:

@@ -16,7 +16,9 @@ def test_every_choice_of_copier_yml_has_a_catalog_entry_and_back() -> None:
     for name in PATTERN_QUESTIONS:
         choices = set(questions[name].choices or ()) - {"none"}
         covered = {v for p in catalog.values() if p.question == name for v in p.values}
-        assert choices == covered, f"{name}: copier.yml {sorted(choices)} vs catalog {sorted(covered)}"
+        assert choices == covered, (
+            f"{name}: copier.yml {sorted(choices)} vs catalog {sorted(covered)}"
+        )
 
 
 def test_every_catalog_entry_answers_a_pattern_question() -> None:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from helpers import tree
 from scaffold import __version__
-from scaffold.cli import app
+from scaffold.cli.app import app
 
 runner = CliRunner()
 
@@ -37,8 +37,19 @@ def test_new_service_with_defaults(workdir: Path) -> None:
 def test_output_and_flags(workdir: Path) -> None:
     result = runner.invoke(
         app,
-        ["new", "service", "billing", "--output", "services/billing", "--description",
-         "Bills customers.", "--http-port", "9100", "--data", "owner=team-billing"],
+        [
+            "new",
+            "service",
+            "billing",
+            "--output",
+            "services/billing",
+            "--description",
+            "Bills customers.",
+            "--http-port",
+            "9100",
+            "--data",
+            "owner=team-billing",
+        ],
     )
     assert result.exit_code == 0, result.output
     answers = yaml.safe_load((workdir / "services/billing/.copier-answers.yml").read_text())

@@ -15,8 +15,12 @@ from helpers import ROOT, assert_ok
 
 def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
-        [str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, timeout=900,
+        [str(a) for a in args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=900,
     )
     assert_ok(result)
     return result.stdout
@@ -25,7 +29,9 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
 @pytest.mark.slow
 def test_wheel_to_working_service(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, ROOT, cwd=tmp_path)
+    run(
+        sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, ROOT, cwd=tmp_path
+    )
     wheel = next(dist.glob("mio-*.whl"))
 
     env_dir = tmp_path / "venv"

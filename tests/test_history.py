@@ -15,8 +15,11 @@ from scaffold.resources import HISTORY_BUNDLE, template_tag
 def _differences(left: Path, right: Path) -> list[str]:
     comparison = filecmp.dircmp(left, right, ignore=["__pycache__"])
     found = [*comparison.left_only, *comparison.right_only, *comparison.diff_files]
-    found += [str(Path(name) / d) for name, sub in comparison.subdirs.items()
-              for d in _differences(left / name, right / name)]
+    found += [
+        str(Path(name) / d)
+        for name, sub in comparison.subdirs.items()
+        for d in _differences(left / name, right / name)
+    ]
     return found
 
 

@@ -39,8 +39,14 @@ def test_layout_and_answers(copie: Any) -> None:
 
 @pytest.mark.parametrize(
     ("name", "package"),
-    [("class", "class_service"), ("json", "json_service"), ("test", "test_service"),
-     ("asyncio", "asyncio_service"), ("import", "import_service"), ("my-json", "my_json")],
+    [
+        ("class", "class_service"),
+        ("json", "json_service"),
+        ("test", "test_service"),
+        ("asyncio", "asyncio_service"),
+        ("import", "import_service"),
+        ("my-json", "my_json"),
+    ],
 )
 def test_names_that_are_bad_packages_get_a_working_package(
     copie: Any, name: str, package: str
@@ -67,9 +73,19 @@ def test_ci_workflow_lints_type_checks_and_tests(copie: Any) -> None:
 
 def test_plain_copier_copy_works_without_mio_and_without_trust(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "copier", "copy", "--defaults", "--data", "service_name=payments",
-         str(ROOT), str(tmp_path / "payments")],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "copier",
+            "copy",
+            "--defaults",
+            "--data",
+            "service_name=payments",
+            str(ROOT),
+            str(tmp_path / "payments"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert_ok(result)
     assert (tmp_path / "payments" / "src" / "payments" / "app.py").is_file()

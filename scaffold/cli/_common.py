@@ -31,9 +31,6 @@ def run(action: Callable[[], T]) -> T:
         if state["debug"]:
             raise
         fail(exc.message, hint=exc.hint, code=exc.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("Interrupted: nothing was written.", err=True)
-        raise typer.Exit(130) from None
     except Exception as exc:
         if state["debug"]:
             raise

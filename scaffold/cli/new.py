@@ -51,7 +51,9 @@ def new_service(
     ] = None,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Answer any question: KEY=VALUE (YAML value); repeatable."),
+        typer.Option(
+            "--data", "-d", help="Answer any question: KEY=VALUE (YAML value); repeatable."
+        ),
     ] = None,
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Take defaults for every question not answered.")

@@ -1,0 +1,129 @@
+"""Shared measuring and reporting for the benchmarks in this folder.
+
+Every figure is a median over repeated runs with its min-max, and every target is a
+ratio against a baseline measured in the same run, on the same machine.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Repeated measurements of one thing, in the unit given."""
+
+    label: str
+    values: tuple[float, ...]
+    unit: str
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    def cell(self, digits: int = 3) -> str:
+        low, high = min(self.values), max(self.values)
+        return f"{self.median:.{digits}f} {self.unit} ({low:.{digits}f}–{high:.{digits}f})"
+
+
+def time_call(label: str, action: Callable[[], object], repeat: int, warmup: int = 1) -> Sample:
+    """Wall time of ``action`` in seconds, ``repeat`` times after ``warmup`` runs."""
+    for _ in range(warmup):
+        action()
+    values = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        values.append(time.perf_counter() - started)
+    return Sample(label, tuple(values), "s")
+
+
+def time_command(
+    label: str, argv: Sequence[str | Path], repeat: int, cwd: Path | None = None, warmup: int = 1
+) -> Sample:
+    """Wall time of a command run to completion (output discarded)."""
+
+    def run() -> None:
+        subprocess.run([str(a) for a in argv], cwd=cwd, check=True, capture_output=True)
+
+    return time_call(label, run, repeat, warmup)
+
+
+def interleaved(samples: dict[str, Callable[[], object]], repeat: int) -> dict[str, Sample]:
+    """Time several actions alternately, so drift in the machine hits all of them alike."""
+    values: dict[str, list[float]] = {label: [] for label in samples}
+    for action in samples.values():
+        action()  # warm-up
+    for _ in range(repeat):
+        for label, action in samples.items():
+            started = time.perf_counter()
+            action()
+            values[label].append(time.perf_counter() - started)
+    return {label: Sample(label, tuple(v), "s") for label, v in values.items()}
+
+
+def command(argv: Sequence[str | Path], cwd: Path | None = None) -> Callable[[], None]:
+    def run() -> None:
+        subprocess.run([str(a) for a in argv], cwd=cwd, check=True, capture_output=True)
+
+    return run
+
+
+def ratio(sample: Sample, baseline: Sample) -> float:
+    return sample.median / baseline.median
+
+
+_MEASURE_RSS = (
+    "import resource, subprocess, sys;"
+    "subprocess.run(sys.argv[1:], check=True, capture_output=True);"
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def peak_rss_mib(argv: Sequence[str | Path], cwd: Path | None = None) -> float:
+    """Peak resident memory of a command, in MiB, read by a fresh parent from the kernel."""
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE_RSS, *[str(a) for a in argv]],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return int(out.strip()) / 1024
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def verdict(value: float, target: float, *, at_most: bool = True) -> str:
+    met = value <= target if at_most else value >= target
+    return "met" if met else "NOT met"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs ({cpu}), "
+        f"Python {platform.python_version()}"
+    )

@@ -1,0 +1,138 @@
+"""Generation: `mio new service` with every pattern against a raw `copier copy` of the
+same template from the same source, same run. Targets: ratio <= 1.05, median < 1 s."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from _harness import BIN, command, interleaved, peak_rss_mib, ratio, table, verdict
+from scaffold.answers import load_questions
+from scaffold.history import redirect_env
+from scaffold.resources import TEMPLATE_SOURCE, template_tag
+
+REPEAT = 10
+TARGET_RATIO = 1.05
+TARGET_SECONDS = 1.0
+
+
+def every_pattern() -> dict[str, str]:
+    """Answers choosing every pattern: all resilience policies, a broker and a gateway."""
+    answers: dict[str, str] = {}
+    for question in load_questions().values():
+        choices = [c for c in (question.choices or ()) if c != "none"]
+        if not choices or question.name not in {"gateway", "messaging", "resilience"}:
+            continue
+        answers[question.name] = ",".join(choices) if question.multiselect else choices[-1]
+    return answers
+
+
+def main() -> str:
+    answers = every_pattern()
+    flags = [f"--{name}={value}" for name, value in answers.items()]
+    data = []
+    for name, value in answers.items():
+        rendered = f"[{value}]" if name == "resilience" else value
+        data += ["--data", f"{name}={rendered}"]
+    counter = itertools.count()
+    env = {**os.environ, **redirect_env()}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+
+        def fresh(prefix: str) -> Path:
+            return work / f"{prefix}-{next(counter)}"
+
+        def mio_new(*extra: str) -> None:
+            command(
+                [
+                    BIN / "mio",
+                    "new",
+                    "service",
+                    "orders",
+                    "--defaults",
+                    "-o",
+                    fresh("mio"),
+                    *flags,
+                    *extra,
+                ]
+            )()
+
+        def copier_copy() -> None:
+            import subprocess
+
+            subprocess.run(
+                [
+                    str(BIN / "copier"),
+                    "copy",
+                    "--quiet",
+                    "--defaults",
+                    "--vcs-ref",
+                    template_tag(),
+                    "--data",
+                    "service_name=orders",
+                    *data,
+                    TEMPLATE_SOURCE,
+                    str(fresh("copier")),
+                ],
+                check=True,
+                capture_output=True,
+                env=env,
+            )
+
+        samples = interleaved(
+            {
+                "raw copier copy": copier_copy,
+                "mio new service --no-git": lambda: mio_new("--no-git"),
+                "mio new service": mio_new,
+            },
+            REPEAT,
+        )
+        memory = peak_rss_mib(
+            [BIN / "mio", "new", "service", "orders", "--defaults", "-o", fresh("rss"), *flags]
+        )
+        shutil.rmtree(work, ignore_errors=True)
+
+    baseline = samples["raw copier copy"]
+    rows = []
+    for label, sample in samples.items():
+        r = ratio(sample, baseline)
+        if label == "raw copier copy":
+            judged = "baseline"
+        elif label.endswith("--no-git"):
+            judged = (
+                f"ratio {verdict(r, TARGET_RATIO)}, time {verdict(sample.median, TARGET_SECONDS)}"
+            )
+        else:
+            judged = f"time {verdict(sample.median, TARGET_SECONDS)} (adds git init + commit)"
+        rows.append([label, sample.cell(3), f"{r:.2f}x", judged])
+    chosen = ", ".join(f"{k}={v}" for k, v in answers.items()) or "none available"
+    return "\n".join(
+        [
+            "## Generation",
+            "",
+            f"A whole `mio new service` process with every pattern ({chosen}) against a raw",
+            "`copier copy` process of the same template version from the same source (the",
+            f"bundle shipped in the package), {REPEAT} interleaved runs each. Targets: at most",
+            f"{TARGET_RATIO}x the raw copy for the like-for-like run (`--no-git`) and under",
+            f"{TARGET_SECONDS:.0f} s. The default run also makes the service a git repository with",
+            "one commit, which raw Copier does not do.",
+            "",
+            table(["command", "median (min–max)", "ratio to copier", "target"], rows),
+            "",
+            f"Peak resident memory of `mio new service` with every pattern: {memory:.0f} MiB.",
+            "",
+            "Where the time goes (profiled with pyinstrument): importing Copier and its",
+            "dependencies (about 0.25 s), cloning the template version from the bundle, and",
+            "rendering: Copier compiles every path and file as Jinja and runs `git config` once",
+            "per rendered file. What mio adds is validating the answers against `copier.yml`",
+            "and the catalog (a few milliseconds) and, by default, `git init` plus one commit.",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    print(main())

@@ -1,0 +1,49 @@
+"""The `mio` Typer application: command groups composed from their own modules."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from scaffold import __version__
+from scaffold.cli import _common
+from scaffold.cli.new import new_app
+from scaffold.cli.patterns import patterns_app
+
+app = typer.Typer(
+    name="mio",
+    help=(
+        "Create FastAPI services wired for gateway routing, messaging and resilience,"
+        " and keep them current.\n\n"
+        "Examples:\n\n"
+        "  mio new service orders --defaults\n\n"
+        "  mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker\n\n"
+        "  mio patterns list"
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(new_app, name="new")
+app.add_typer(patterns_app, name="patterns")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mio {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
+    ] = False,
+) -> None:
+    _common.state["debug"] = debug
