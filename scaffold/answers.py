@@ -39,7 +39,8 @@ class Question:
 def load_copier_yml() -> dict[str, Any]:
     import yaml  # Copier depends on PyYAML; imported here to keep `mio --help` fast.
 
-    loaded: dict[str, Any] = yaml.safe_load(copier_yml().read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+    loaded: dict[str, Any] = yaml.load(copier_yml().read_text(encoding="utf-8"), Loader=loader)
     return loaded
 
 
@@ -69,13 +70,14 @@ def parse_data(items: list[str]) -> dict[str, Any]:
     """Turn ``KEY=VALUE`` items into answers; values are YAML, as with Copier's ``--data``."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     data: dict[str, Any] = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise InvalidInput(f"--data takes KEY=VALUE, got {item!r}")
         try:
-            data[key.strip()] = yaml.safe_load(value) if value else ""
+            data[key.strip()] = yaml.load(value, Loader=loader) if value else ""
         except yaml.YAMLError:
             raise InvalidInput(f"--data {key}: the value is not valid YAML") from None
     return data

@@ -59,7 +59,7 @@ def test_data_values_are_yaml() -> None:
 
 def test_copier_yml_reserves_every_stdlib_module_and_keyword() -> None:
     config = yaml.safe_load((ROOT / "copier.yml").read_text())
-    reserved = set(config["reserved_names"]["default"])
+    reserved = set(config["reserved_names"]["default"].split())
     lower_stdlib = {n for n in sys.stdlib_module_names if n.islower() and not n.startswith("_")}
     assert lower_stdlib <= reserved
     assert {k for k in keyword.kwlist if k.islower()} <= reserved
