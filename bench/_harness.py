@@ -103,6 +103,54 @@ def peak_rss_mib(argv: Sequence[str | Path], cwd: Path | None = None) -> float:
     return int(out.strip()) / 1024
 
 
+def service_python() -> Path:
+    """The shared environment of generated services' dependencies (built by the tests)."""
+    override = os.environ.get("MIO_SERVICE_PYTHON")
+    python = Path(override) if override else ROOT / ".cache" / "service-venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(
+            f"{python} is missing: run the test suite once (it builds the shared service "
+            "environment), or set MIO_SERVICE_PYTHON to a python with the services' dependencies"
+        )
+    return python
+
+
+def every_pattern() -> dict[str, str]:
+    """Answers choosing every pattern: all resilience policies, a broker and a gateway."""
+    from scaffold.answers import load_questions
+
+    answers: dict[str, str] = {}
+    for question in load_questions().values():
+        choices = [c for c in (question.choices or ()) if c != "none"]
+        if not choices or question.name not in {"gateway", "messaging", "resilience"}:
+            continue
+        answers[question.name] = ",".join(choices) if question.multiselect else choices[-1]
+    return answers
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]

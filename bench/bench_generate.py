@@ -9,25 +9,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from _harness import BIN, command, interleaved, peak_rss_mib, ratio, table, verdict
-from scaffold.answers import load_questions
+from _harness import BIN, command, every_pattern, interleaved, peak_rss_mib, ratio, table, verdict
 from scaffold.history import redirect_env
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
 
 REPEAT = 10
 TARGET_RATIO = 1.05
 TARGET_SECONDS = 1.0
-
-
-def every_pattern() -> dict[str, str]:
-    """Answers choosing every pattern: all resilience policies, a broker and a gateway."""
-    answers: dict[str, str] = {}
-    for question in load_questions().values():
-        choices = [c for c in (question.choices or ()) if c != "none"]
-        if not choices or question.name not in {"gateway", "messaging", "resilience"}:
-            continue
-        answers[question.name] = ",".join(choices) if question.multiselect else choices[-1]
-    return answers
 
 
 def main() -> str:

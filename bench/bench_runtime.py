@@ -1,0 +1,166 @@
+"""A generated service at run time: GET requests per second of a service with every pattern
+against a bare FastAPI app served the same way (uvicorn with uvloop and httptools), same run.
+Target: logging, metrics and middleware together cost at most 10%. Also the service's
+resident memory at idle."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from _harness import (
+    BIN,
+    Sample,
+    every_pattern,
+    free_port,
+    service_python,
+    table,
+    verdict,
+    wait_for_http,
+)
+
+BARE_APP = """
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/healthz")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+"""
+REPEAT = 5
+DURATION = "4s"
+CONNECTIONS = 32
+TARGET = 0.90
+
+
+def wrk(url: str) -> tuple[float, float]:
+    """Requests per second and p99 latency (ms) of one wrk run."""
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return rps, p99
+
+
+def serve(
+    python: Path, cwd: Path, target: str, port: int, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
+    factory = ["--factory"] if target.endswith("create_app") else []
+    return subprocess.Popen(
+        [str(python), "-m", "uvicorn", target, *factory, "--host", "127.0.0.1",
+         "--port", str(port), "--loop", "uvloop", "--http", "httptools", "--no-access-log"],
+        cwd=cwd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def main() -> str:
+    python = service_python()
+    answers = every_pattern()
+    flags = [f"--{name}={value}" for name, value in answers.items()]
+    work = Path(tempfile.mkdtemp())
+    try:
+        subprocess.run(
+            [
+                BIN / "mio",
+                "new",
+                "service",
+                "bench",
+                "--defaults",
+                "--no-git",
+                "-o",
+                work / "bench",
+                *flags,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        (work / "bare.py").write_text(BARE_APP)
+        servers = {
+            "bare FastAPI app": (work, "bare:app", {}),
+            "generated service, every pattern": (
+                work / "bench",
+                "bench.app:create_app",
+                # The inbound rate limit would answer 429 to a load test: lift it.
+                {
+                    "PYTHONPATH": str(work / "bench" / "src"),
+                    "BENCH_RATE_LIMIT_PER_SECOND": "1000000",
+                    "BENCH_RATE_LIMIT_BURST": "1000000",
+                    "BENCH_LOG_LEVEL": "INFO",
+                },
+            ),
+        }
+        processes: dict[str, subprocess.Popen[bytes]] = {}
+        urls: dict[str, str] = {}
+        idle: dict[str, float] = {}
+        try:
+            for label, (cwd, target, env) in servers.items():
+                port = free_port()
+                processes[label] = serve(python, cwd, target, port, env)
+                urls[label] = f"http://127.0.0.1:{port}/healthz"
+                wait_for_http(urls[label])
+                idle[label] = rss_mib(processes[label].pid)
+            runs: dict[str, list[tuple[float, float]]] = {label: [] for label in servers}
+            for label in servers:
+                wrk(urls[label])  # warm-up
+            for _ in range(REPEAT):  # interleaved, so drift in the machine hits both alike
+                for label in servers:
+                    runs[label].append(wrk(urls[label]))
+        finally:
+            for process in processes.values():
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+        results = {
+            label: (
+                Sample(label, tuple(r for r, _ in runs[label]), "req/s"),
+                Sample(label, tuple(p for _, p in runs[label]), "ms"),
+                idle[label],
+            )
+            for label in servers
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    base_rps = results["bare FastAPI app"][0].median
+    rows = []
+    for label, (rps, p99, resident) in results.items():
+        r = rps.median / base_rps
+        judged = "baseline" if label.startswith("bare") else verdict(r, TARGET, at_most=False)
+        rows.append([label, rps.cell(0), p99.cell(2), f"{r:.2f}", judged, f"{resident:.0f} MiB"])
+    chosen = ", ".join(f"{k}={v}" for k, v in answers.items()) or "none"
+    return "\n".join(
+        [
+            "## Generated service at run time",
+            "",
+            f"`GET /healthz` on a generated service with every pattern ({chosen}) against a bare",
+            "FastAPI app with the same route, both on one uvicorn worker (uvloop, httptools),",
+            f"load from wrk (1 thread, {CONNECTIONS} connections, {DURATION}) on the other core;",
+            f"{REPEAT} runs each after a warm-up. The service logs every request as a JSON line",
+            "(to a discarded stderr), adds a request id, counts metrics and checks the body limit.",
+            f"Target: at least {TARGET:.2f} of the bare app's throughput.",
+            "",
+            table(["app", "requests/s", "p99 latency", "ratio", "target", "RSS at idle"], rows),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    print(main())
