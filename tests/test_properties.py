@@ -7,7 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_rule_escaping import assert_structured_files_parse
 from typer.testing import CliRunner
@@ -40,6 +40,12 @@ patterns = st.fixed_dictionaries(
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=names, description=texts, owner=texts, chosen=patterns)
+@example(  # a valid project with hostile but single-line text
+    name="orders-api",
+    description='a "quoted" {{ 7*7 }} # [x] = 1',
+    owner="o'neil \\ ${HOME}",
+    chosen={"gateway": "none", "messaging": "none", "resilience": []},
+)
 def test_either_a_parsable_project_or_exit_2_and_nothing(
     name: str, description: str, owner: str, chosen: dict[str, object]
 ) -> None:
