@@ -26,7 +26,9 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 KUBERNETES_VERSION = "1.30.0"
 
 
-def nginx_test(config: Path, hosts: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def nginx_test(
+    config: Path, hosts: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`nginx -t` on ``config`` with its directory as prefix.
 
     nginx resolves upstream host names while testing; ``hosts`` maps the names the
@@ -119,3 +121,12 @@ def check_compose(document: dict[str, Any], project: Path) -> None:
             source = volume.split(":")[0]
             if source.startswith("."):
                 assert (project / source).is_file(), f"{name}: {source} is missing"
+
+
+def make_service(parent: Path, name: str, **answers: Any) -> Path:
+    """A service made as `mio new service` makes it (from the shipped template history)."""
+    from scaffold.answers import validate_answers
+    from scaffold.generate import create_service
+
+    validated = validate_answers({"service_name": name, **answers})
+    return create_service(validated, parent / name, git_init=False).path

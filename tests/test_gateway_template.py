@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from gateway_checks import (
     check_compose,
     nginx_test,
@@ -16,6 +15,7 @@ from gateway_checks import (
     validate_traefik_dynamic,
 )
 from helpers import assert_ok, run_in, run_service_tests
+
 from scaffold.gateway import load_route
 
 GATEWAYS = ("none", "nginx", "traefik", "envoy")
