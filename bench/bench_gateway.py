@@ -51,7 +51,7 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args} exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.1)
@@ -83,7 +83,7 @@ def _service_python() -> str:
 
 
 def _summary(values: list[float]) -> str:
-    return f"{statistics.median(values):,.2f} ({min(values):,.2f}–{max(values):,.2f})"
+    return f"{statistics.median(values):,.2f} ({min(values):,.2f} to {max(values):,.2f})"
 
 
 def measure(work: Path) -> dict[str, list[float]]:
@@ -138,8 +138,10 @@ def measure(work: Path) -> dict[str, list[float]]:
 
 
 def main() -> str:
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as work:
         r = measure(Path(work))
+    load_after = os.getloadavg()[0]
     ratios = [g / d for g, d in zip(r["gateway_rps"], r["direct_rps"], strict=True)]
     added = [g - d for g, d in zip(r["gateway_p99"], r["direct_p99"], strict=True)]
     ratio, extra = statistics.median(ratios), statistics.median(added)
@@ -156,7 +158,8 @@ def main() -> str:
         f"nginx configuration `mio gateway build` writes (upstream keep-alive), measured with wrk "
         f"(1 thread, {CONNECTIONS} connections, {SECONDS} s per run, {ROUNDS} rounds alternating "
         f"direct and gateway after one warm-up each; {os.cpu_count()} CPUs shared by wrk, nginx "
-        f"and the service). Median (min–max) over the rounds.",
+        f"and the service; 1-minute load average {load_before:.1f} before, {load_after:.1f} "
+        f"after). Median (min to max) over the rounds.",
         "",
         "| Path | Requests/s | p99 latency (ms) |",
         "|---|---|---|",

@@ -144,3 +144,28 @@ def test_a_broken_route_is_refused_naming_the_file(services: Path, tmp_path: Pat
     route.write_text(route.read_text().replace("prefix: /api/billing-api", "prefix: api/x/"))
     line = _refused(tmp_path, str(broken), "--engine", "nginx", "-o", str(tmp_path / "out"))
     assert str(route) in line and "prefix must be an absolute path" in line
+
+
+def _significant(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+@pytest.mark.parametrize(
+    ("engine", "service_file", "fleet_file"),
+    [("nginx", "deploy/nginx/nginx.conf", "nginx.conf"),
+     ("traefik", "deploy/traefik/dynamic.yml", "dynamic.yml"),
+     ("envoy", "deploy/envoy/envoy.yaml", "envoy.yaml")],
+)
+def test_a_fleet_of_one_is_the_services_own_engine_file(
+    tmp_path: Path, engine: str, service_file: str, fleet_file: str
+) -> None:
+    """Copier renders the engine file from the answers, mio from deploy/route.yaml:
+    for one service the two agree line for line (comments aside)."""
+    root = tmp_path / "one"
+    root.mkdir()
+    project = make_service(root, "orders-api", gateway=engine, http_port=8100)
+    output = tmp_path / "gateway"
+    code, out = build(str(root), "--engine", engine, "-o", str(output))
+    assert code == 0, out
+    own = (project / service_file).read_text()
+    assert _significant((output / fleet_file).read_text()) == _significant(own)

@@ -122,7 +122,7 @@ def test_envoy_config_parses_into_envoys_proto_messages(rendered: dict[str, Path
     text = (rendered["envoy"] / "deploy" / "envoy" / "envoy.yaml").read_text()
     bootstrap = validate_envoy(text)
     (cluster,) = bootstrap.static_resources.clusters
-    assert cluster.name == "orders-api"
+    assert cluster.name == "orders_api"
     assert cluster.connect_timeout.total_seconds() == 2
 
 
