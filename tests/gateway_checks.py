@@ -96,7 +96,7 @@ def validate_envoy(text: str) -> Any:
 
         for type_url in set(re.findall(r"type\.googleapis\.com/([\w.]+)", text)):
             importlib.import_module("envoy_data_plane." + type_url.rsplit(".", 1)[0])
-    bootstrap = Bootstrap.from_dict(yaml.safe_load(text))
+    bootstrap: Any = Bootstrap.from_dict(yaml.safe_load(text))
     clusters = {cluster.name for cluster in bootstrap.static_resources.clusters}
     for listener in bootstrap.static_resources.listeners:
         manager = listener.filter_chains[0].filters[0].typed_config.unpack()

@@ -57,7 +57,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"{process.args} exited:\n{log.read_text()[-3000:]}")
+            raise AssertionError(f"{process.args!r} exited:\n{log.read_text()[-3000:]}")
         try:
             if request(url).status < 500:
                 return

@@ -229,3 +229,22 @@ def test_service_behind_a_gateway_passes_its_own_tests_ruff_and_mypy(
     assert_ok(run_service_tests(service_python, project))
     assert_ok(run_in(service_python, project, "ruff", "check", "."))
     assert_ok(run_in(service_python, project, "mypy"))
+
+
+@pytest.mark.parametrize("gateway", GATEWAYS)
+def test_dockerfile_compose_kubernetes_and_route_agree_on_the_port(
+    rendered: dict[str, Path], gateway: str
+) -> None:
+    project = rendered[gateway]
+    route = load_route(project / "deploy" / "route.yaml")
+    dockerfile = (project / "Dockerfile").read_text().splitlines()
+    exposed = [line.split()[1] for line in dockerfile if line.startswith("EXPOSE ")]
+    deployment = yaml.safe_load((project / "deploy/k8s/deployment.yaml").read_text())
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    service = yaml.safe_load((project / "deploy/k8s/service.yaml").read_text())
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    environment = compose["services"]["orders-api"]["environment"]
+    assert exposed == [str(route.port)]
+    assert container["ports"][0]["containerPort"] == route.port
+    assert service["spec"]["ports"][0]["port"] == route.port
+    assert environment["ORDERS_API_PORT"] == str(route.port)
