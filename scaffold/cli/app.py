@@ -8,6 +8,7 @@ import typer
 
 from scaffold import __version__
 from scaffold.cli import _common
+from scaffold.cli.gateway import gateway_app
 from scaffold.cli.new import new_app
 from scaffold.cli.patterns import patterns_app
 
@@ -19,13 +20,15 @@ app = typer.Typer(
         "Examples:\n\n"
         "  mio new service orders --defaults\n\n"
         "  mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker\n\n"
-        "  mio patterns list"
+        "  mio patterns list\n\n"
+        "  mio gateway build services/ --engine nginx --output gateway"
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 app.add_typer(new_app, name="new")
 app.add_typer(patterns_app, name="patterns")
+app.add_typer(gateway_app, name="gateway")
 
 
 def _version(value: bool) -> None:
