@@ -65,7 +65,9 @@ def _wrk(url: str) -> tuple[float, float]:
     """Requests per second and p99 latency in milliseconds."""
     out = subprocess.run(
         ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out).groups()  # type: ignore[union-attr]
@@ -94,7 +96,8 @@ def measure(work: Path) -> dict[str, list[float]]:
     services = work / "services"
     project = create_service(
         validate_answers({"service_name": "orders", "gateway": "nginx"}),
-        services / "orders", git_init=False,
+        services / "orders",
+        git_init=False,
     ).path
     route = project / "deploy" / "route.yaml"
     route.write_text(
@@ -103,24 +106,50 @@ def measure(work: Path) -> dict[str, list[float]]:
         .replace("burst: 200", "burst: 10000000")
     )
     port, listen = _free_port(), _free_port()
-    env = {**os.environ, "PYTHONPATH": str(project / "src"), "ORDERS_PORT": str(port),
-           "ORDERS_ROOT_PATH": "/api/orders", "ORDERS_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(project / "src"),
+        "ORDERS_PORT": str(port),
+        "ORDERS_ROOT_PATH": "/api/orders",
+        "ORDERS_LOG_LEVEL": "WARNING",
+    }
     output = work / "gateway"
-    build_fleet([services], "nginx", output, listen_port=listen,
-                upstreams={"orders": ("127.0.0.1", port)})
+    build_fleet(
+        [services], "nginx", output, listen_port=listen, upstreams={"orders": ("127.0.0.1", port)}
+    )
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     processes = [
-        subprocess.Popen([_service_python(), "-m", "orders"], cwd=project, env=env,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-        subprocess.Popen([nginx, "-p", str(output), "-c", str(output / "nginx.conf"),
-                          "-e", str(output / "error.log"),
-                          "-g", f"pid {output / 'nginx.pid'}; daemon off;"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+        subprocess.Popen(
+            [_service_python(), "-m", "orders"],
+            cwd=project,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [
+                nginx,
+                "-p",
+                str(output),
+                "-c",
+                str(output / "nginx.conf"),
+                "-e",
+                str(output / "error.log"),
+                "-g",
+                f"pid {output / 'nginx.pid'}; daemon off;",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ),
     ]
     direct = f"http://127.0.0.1:{port}/healthz"
     through = f"http://127.0.0.1:{listen}/api/orders/healthz"
-    results: dict[str, list[float]] = {"direct_rps": [], "direct_p99": [],
-                                       "gateway_rps": [], "gateway_p99": []}
+    results: dict[str, list[float]] = {
+        "direct_rps": [],
+        "direct_p99": [],
+        "gateway_rps": [],
+        "gateway_p99": [],
+    }
     try:
         _wait(direct, processes[0])
         _wait(through, processes[1])
@@ -151,25 +180,27 @@ def main() -> str:
         f"added p99 {extra:.2f} ms (target ≤ {TARGET_ADDED_P99_MS:g} ms): "
         f"{'met' if extra <= TARGET_ADDED_P99_MS else 'NOT met'}"
     )
-    return "\n".join([
-        "## gateway",
-        "",
-        f"`GET /healthz` on a generated service (uvicorn, one process), directly and through the "
-        f"nginx configuration `mio gateway build` writes (upstream keep-alive), measured with wrk "
-        f"(1 thread, {CONNECTIONS} connections, {SECONDS} s per run, {ROUNDS} rounds alternating "
-        f"direct and gateway after one warm-up each; {os.cpu_count()} CPUs shared by wrk, nginx "
-        f"and the service; 1-minute load average {load_before:.1f} before, {load_after:.1f} "
-        f"after). Median (min to max) over the rounds.",
-        "",
-        "| Path | Requests/s | p99 latency (ms) |",
-        "|---|---|---|",
-        f"| direct | {_summary(r['direct_rps'])} | {_summary(r['direct_p99'])} |",
-        f"| through nginx | {_summary(r['gateway_rps'])} | {_summary(r['gateway_p99'])} |",
-        f"| gateway / direct | {_summary(ratios)} | +{_summary(added)} |",
-        "",
-        f"Result: {verdict}.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "## gateway",
+            "",
+            f"`GET /healthz` on a generated service (uvicorn, one process), directly and through the "
+            f"nginx configuration `mio gateway build` writes (upstream keep-alive), measured with wrk "
+            f"(1 thread, {CONNECTIONS} connections, {SECONDS} s per run, {ROUNDS} rounds alternating "
+            f"direct and gateway after one warm-up each; {os.cpu_count()} CPUs shared by wrk, nginx "
+            f"and the service; 1-minute load average {load_before:.1f} before, {load_after:.1f} "
+            f"after). Median (min to max) over the rounds.",
+            "",
+            "| Path | Requests/s | p99 latency (ms) |",
+            "|---|---|---|",
+            f"| direct | {_summary(r['direct_rps'])} | {_summary(r['direct_p99'])} |",
+            f"| through nginx | {_summary(r['gateway_rps'])} | {_summary(r['gateway_p99'])} |",
+            f"| gateway / direct | {_summary(ratios)} | +{_summary(added)} |",
+            "",
+            f"Result: {verdict}.",
+            "",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +70,9 @@ def create_service(
             for p in rendered.rglob("*")
             if p.is_file() and ".git" not in p.relative_to(rendered).parts
         )
-        _move_into_place(rendered, destination)
+        with _interrupts_deferred():  # the move and the clean-up happen whole, or not at all
+            _move_into_place(rendered, destination)
+            shutil.rmtree(staging, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return CreatedService(destination, final_answers, template_tag(), files)
@@ -140,6 +146,19 @@ def _move_into_place(rendered: Path, destination: Path) -> None:
         check_destination(destination)  # still empty: replace it
         destination.rmdir()
     os.rename(rendered, destination)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back until the block is done; it is delivered right after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _nearest_existing(path: Path) -> Path:

@@ -37,8 +37,17 @@ def nginx_test(
     """
     prefix = config.parent
     command = [
-        NGINX, "-t", "-q", "-e", "stderr", "-p", str(prefix), "-c", str(config),
-        "-g", f"pid {prefix / 'nginx.pid'};",
+        NGINX,
+        "-t",
+        "-q",
+        "-e",
+        "stderr",
+        "-p",
+        str(prefix),
+        "-c",
+        str(config),
+        "-g",
+        f"pid {prefix / 'nginx.pid'};",
     ]
     if hosts:
         hosts_file = prefix / "hosts.test"

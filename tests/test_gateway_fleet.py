@@ -14,10 +14,10 @@ from gateway_checks import (
     validate_envoy,
     validate_traefik_dynamic,
 )
-from helpers import tree
 from typer.testing import CliRunner
 
-from scaffold.cli import app
+from helpers import tree
+from scaffold.cli.app import app
 from scaffold.gateway import ENGINE_FILES, engines
 
 runner = CliRunner()
@@ -72,8 +72,15 @@ def test_one_configuration_routes_every_service(
 def test_upstream_moves_a_service_for_the_gateway_only(services: Path, tmp_path: Path) -> None:
     output = tmp_path / "gateway"
     code, out = build(
-        str(services), "--engine", "nginx", "-o", str(output),
-        "--upstream", "orders=127.0.0.1:9001", "--listen-port", "9080",
+        str(services),
+        "--engine",
+        "nginx",
+        "-o",
+        str(output),
+        "--upstream",
+        "orders=127.0.0.1:9001",
+        "--listen-port",
+        "9080",
     )
     assert code == 0, out
     config = (output / "nginx.conf").read_text()
@@ -152,9 +159,11 @@ def _significant(text: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("engine", "service_file", "fleet_file"),
-    [("nginx", "deploy/nginx/nginx.conf", "nginx.conf"),
-     ("traefik", "deploy/traefik/dynamic.yml", "dynamic.yml"),
-     ("envoy", "deploy/envoy/envoy.yaml", "envoy.yaml")],
+    [
+        ("nginx", "deploy/nginx/nginx.conf", "nginx.conf"),
+        ("traefik", "deploy/traefik/dynamic.yml", "dynamic.yml"),
+        ("envoy", "deploy/envoy/envoy.yaml", "envoy.yaml"),
+    ],
 )
 def test_a_fleet_of_one_is_the_services_own_engine_file(
     tmp_path: Path, engine: str, service_file: str, fleet_file: str

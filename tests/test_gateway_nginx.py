@@ -39,8 +39,13 @@ def free_port() -> int:
         return port
 
 
-def request(url: str, *, method: str = "GET", body: bytes | None = None,
-            headers: dict[str, str] | None = None) -> Response:
+def request(
+    url: str,
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
@@ -82,8 +87,11 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, service_python: Path) -> I
     billing = make_service(services, "billing-api")
     route = billing / "deploy" / "route.yaml"
     text = route.read_text()
-    for old, new in (("max_body_bytes: 1048576", f"max_body_bytes: {LIMITED_BODY}"),
-                     ("rate_per_second: 100", "rate_per_second: 1"), ("burst: 200", "burst: 2")):
+    for old, new in (
+        ("max_body_bytes: 1048576", f"max_body_bytes: {LIMITED_BODY}"),
+        ("rate_per_second: 100", "rate_per_second: 1"),
+        ("burst: 200", "burst: 2"),
+    ):
         assert old in text
         text = text.replace(old, new)
     route.write_text(text)
@@ -91,11 +99,18 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, service_python: Path) -> I
     processes: list[subprocess.Popen[bytes]] = []
     try:
         upstreams = {}
-        for project, package, prefix in ((orders, "orders", "ORDERS_"),
-                                         (billing, "billing_api", "BILLING_API_")):
+        for project, package, prefix in (
+            (orders, "orders", "ORDERS_"),
+            (billing, "billing_api", "BILLING_API_"),
+        ):
             port = free_port()
-            env = {**os.environ, "PYTHONPATH": str(project / "src"), f"{prefix}PORT": str(port),
-                   f"{prefix}ROOT_PATH": f"/api/{project.name}", f"{prefix}LOG_LEVEL": "WARNING"}
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(project / "src"),
+                f"{prefix}PORT": str(port),
+                f"{prefix}ROOT_PATH": f"/api/{project.name}",
+                f"{prefix}LOG_LEVEL": "WARNING",
+            }
             log = root / f"{project.name}.log"
             process = start([str(service_python), "-m", package], log, cwd=project, env=env)
             processes.append(process)
@@ -110,8 +125,17 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, service_python: Path) -> I
         assert checked.returncode == 0, checked.stderr
         log = output / "error.log"
         nginx = start(
-            [NGINX, "-p", str(output), "-c", str(config), "-e", str(log),
-             "-g", f"pid {output / 'nginx.pid'}; daemon off;"],
+            [
+                NGINX,
+                "-p",
+                str(output),
+                "-c",
+                str(config),
+                "-e",
+                str(log),
+                "-g",
+                f"pid {output / 'nginx.pid'}; daemon off;",
+            ],
             output / "nginx.out",
         )
         processes.append(nginx)
@@ -146,8 +170,12 @@ def test_docs_page_links_work_through_the_gateway(gateway: str) -> None:
 
 
 def test_requests_pass_with_their_body_and_request_id(gateway: str) -> None:
-    created = request(f"{gateway}/api/orders/items", method="POST", body=b'{"name": "pen"}',
-                      headers={"Content-Type": "application/json", "X-Request-ID": "trace-1"})
+    created = request(
+        f"{gateway}/api/orders/items",
+        method="POST",
+        body=b'{"name": "pen"}',
+        headers={"Content-Type": "application/json", "X-Request-ID": "trace-1"},
+    )
     assert created.status == 201
     assert created.headers["x-request-id"] == "trace-1"
     item = created.json()
@@ -162,12 +190,20 @@ def test_unknown_prefix_is_404(gateway: str) -> None:
 
 
 def test_body_over_the_limit_is_413_from_the_gateway(gateway: str) -> None:
-    response = request(f"{gateway}/api/billing-api/items", method="POST",
-                       body=b"x" * (LIMITED_BODY + 1), headers={"Content-Type": "application/json"})
+    response = request(
+        f"{gateway}/api/billing-api/items",
+        method="POST",
+        body=b"x" * (LIMITED_BODY + 1),
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status == 413
     assert b"nginx" in response.body  # nginx's page: the service never saw the body
-    small = request(f"{gateway}/api/orders/items", method="POST", body=b"x" * (LIMITED_BODY + 1),
-                    headers={"Content-Type": "application/json"})
+    small = request(
+        f"{gateway}/api/orders/items",
+        method="POST",
+        body=b"x" * (LIMITED_BODY + 1),
+        headers={"Content-Type": "application/json"},
+    )
     assert small.status == 422  # orders keeps the default 1 MiB limit: the service answers
 
 

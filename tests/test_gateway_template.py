@@ -14,8 +14,8 @@ from gateway_checks import (
     validate_kubernetes,
     validate_traefik_dynamic,
 )
-from helpers import assert_ok, run_in, run_service_tests
 
+from helpers import assert_ok, run_in, run_service_tests
 from scaffold.gateway import load_route
 
 GATEWAYS = ("none", "nginx", "traefik", "envoy")
@@ -211,8 +211,12 @@ def test_compose_template_adds_the_broker_when_messaging_is_chosen(
 
     template = jinja2.Template((template_dir() / "compose.yaml.jinja").read_text())
     text = template.render(
-        service_name="orders", env_prefix="ORDERS_", http_port=8000, gateway="nginx",
-        route_prefix="/api/orders", messaging=messaging,
+        service_name="orders",
+        env_prefix="ORDERS_",
+        http_port=8000,
+        gateway="nginx",
+        route_prefix="/api/orders",
+        messaging=messaging,
     )
     compose = yaml.safe_load(text)
     assert compose["services"]["broker"]["image"].startswith(image)

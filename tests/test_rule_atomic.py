@@ -39,7 +39,11 @@ def test_ctrl_c_midway_leaves_nothing(tmp_path: Path, delay: float) -> None:
         return
     assert process.returncode == 130, err
     assert len(err.strip().splitlines()) == 1, err
-    assert list(tmp_path.iterdir()) == []
+    left = list(tmp_path.iterdir())
+    # Nothing at all, or (interrupted after the final move) the complete service alone.
+    assert left in ([], [tmp_path / "orders"]), left
+    if left:
+        assert (tmp_path / "orders" / ".copier-answers.yml").is_file()
 
 
 def test_failure_midway_leaves_nothing(tmp_path: Path) -> None:

@@ -27,6 +27,14 @@ def test_a_description_cannot_inject_toml(copie: Any) -> None:
     assert "evil" not in pyproject.get("tool", {})
 
 
+def test_any_unicode_and_control_characters_stay_valid_toml(copie: Any) -> None:
+    text = "\U00016800 \x7f \x00 tab\t \u2028 'single' <tag> & \\"
+    project = render(copie, description=text, owner=text)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == text
+    assert pyproject["project"]["authors"] == [{"name": text}]
+
+
 def test_jinja_in_answers_is_never_evaluated(copie: Any) -> None:
     # 7*1111 and 3*3331 would show up as 7777 and 9993 if anything evaluated them.
     project = render(copie, description="{{ 7*1111 }} and {% raw %}", owner="{{ 3*3331 }}")

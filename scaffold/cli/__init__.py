@@ -23,5 +23,7 @@ def main() -> None:
 
         app()
     except (Interrupted, KeyboardInterrupt):
-        print("Interrupted: nothing was written.", file=sys.stderr)
+        # Generation is atomic: an interrupted service was not written at all, and one
+        # interrupted after its final move is complete.
+        print("Interrupted.", file=sys.stderr)
         sys.exit(130)
