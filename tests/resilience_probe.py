@@ -33,7 +33,7 @@ async def probe(package: str, url: str) -> dict[str, Any]:
         retry_wait_initial_seconds=0.001,
         retry_wait_max_seconds=0.005,
         retry_wait_jitter_seconds=0.001,
-        outbound_rate_limit="100000/second",
+        outbound_rate_limit_per_second=1_000_000,
     )
     client = outbound.UpstreamClient.from_settings(settings)
     breaker = next(p for p in client.policies if type(p).__name__ == "CircuitBreaker")
@@ -69,7 +69,7 @@ async def probe(package: str, url: str) -> dict[str, Any]:
     hits_when_open = await hits()
     latencies = []
     open_outcomes = set()
-    for n in range(300):
+    for n in range(2000):
         started = time.perf_counter()
         open_outcomes.add(await outcome("GET", f"/fresh/open-{n}"))
         latencies.append(time.perf_counter() - started)

@@ -4,6 +4,8 @@ and the full stack behaves against a real upstream on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +52,7 @@ def test_each_subset_renders_a_service_that_passes_ruff_mypy_and_its_tests(
     assert ('"stamina' in pyproject) == ("retry" in patterns)
     assert ('"circuitbreaker' in pyproject) == ("circuit-breaker" in patterns)
     assert ('"limits' in pyproject) == ("rate-limit" in patterns)
+    assert ('"aiolimiter' in pyproject) == ("rate-limit" in patterns)
 
     tests = run_service_tests(service_python, project)
     assert_ok(tests)
@@ -135,11 +138,11 @@ def test_all_patterns_against_a_real_upstream_that_fails_hangs_and_recovers(
     copie: Any, service_python: Path, upstream: _Upstream
 ) -> None:
     project = render(copie, service_name="svc-real", resilience=ALL)
-    result = run_in(
-        service_python, project, str(PROBE), "svc_real", upstream.url,
-        env={"PYTHONPATH": str(project / "src")},
+    result = subprocess.run(
+        [str(service_python), str(PROBE), "svc_real", upstream.url],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
     )
-    result.args = ["python", str(PROBE)]
     assert_ok(result)
     report = json.loads(result.stdout)
 
