@@ -172,7 +172,7 @@ def test_mio_new_takes_resilience_as_a_comma_separated_list(
          "--no-git"],
     )
     assert result.exit_code == 0, result.output
-    assert "patterns: retry, circuit-breaker" in result.output
+    assert "patterns: circuit-breaker, retry" in result.output
     answers = yaml.safe_load((tmp_path / "orders" / ".copier-answers.yml").read_text())
     assert answers["resilience"] == ["retry", "circuit-breaker"]
     assert (tmp_path / "orders" / "src" / "orders" / "circuit_breaker.py").is_file()
