@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import yaml
+from helpers import assert_ok, render, run_in, run_service_tests
 from typer.testing import CliRunner
 
-from helpers import assert_ok, render, run_in, run_service_tests
 from scaffold.cli import app
 
 ALL = ["retry", "circuit-breaker", "bulkhead", "rate-limit", "fallback"]
