@@ -27,7 +27,8 @@ MODULES = {
     "rate-limit": "rate_limit.py",
     "fallback": "fallback.py",
 }
-SUBSETS = [[], *([pattern] for pattern in ALL), ALL]
+# All five together: test_all_patterns_against_a_real_upstream...
+SUBSETS = [[], *([pattern] for pattern in ALL)]
 PROBE = Path(__file__).with_name("resilience_probe.py")
 
 
@@ -37,13 +38,9 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy-cache")
 
 
-@pytest.mark.parametrize("patterns", SUBSETS, ids=lambda p: "+".join(p) if p else "none")
-def test_each_subset_renders_a_service_that_passes_ruff_mypy_and_its_tests(
-    copie: Any, service_python: Path, mypy_cache: Path, patterns: list[str]
-) -> None:
-    name = "svc-" + ("all" if patterns == ALL else "-".join(patterns) or "none")
-    project = render(copie, service_name=name, resilience=patterns)
-    package = project / "src" / name.replace("-", "_")
+def _check_service(project: Path, python: Path, mypy_cache: Path, patterns: list[str]) -> None:
+    """The chosen modules and only those; the service's own tests, ruff and mypy pass."""
+    package = next((project / "src").iterdir())
     for pattern, module in MODULES.items():
         assert (package / module).is_file() == (pattern in patterns), module
         assert (project / "tests" / f"test_{module}").is_file() == (pattern in patterns)
@@ -54,11 +51,20 @@ def test_each_subset_renders_a_service_that_passes_ruff_mypy_and_its_tests(
     assert ('"limits' in pyproject) == ("rate-limit" in patterns)
     assert ('"aiolimiter' in pyproject) == ("rate-limit" in patterns)
 
-    tests = run_service_tests(service_python, project)
+    tests = run_service_tests(python, project)
     assert_ok(tests)
     assert " passed" in tests.stdout and "skipped" not in tests.stdout
-    assert_ok(run_in(service_python, project, "ruff", "check", "."))
-    assert_ok(run_in(service_python, project, "mypy", "--cache-dir", str(mypy_cache)))
+    assert_ok(run_in(python, project, "ruff", "check", "."))
+    assert_ok(run_in(python, project, "mypy", "--cache-dir", str(mypy_cache)))
+
+
+@pytest.mark.parametrize("patterns", SUBSETS, ids=lambda p: "+".join(p) if p else "none")
+def test_each_subset_renders_a_service_that_passes_ruff_mypy_and_its_tests(
+    copie: Any, service_python: Path, mypy_cache: Path, patterns: list[str]
+) -> None:
+    name = "svc-" + ("-".join(patterns) or "none")
+    project = render(copie, service_name=name, resilience=patterns)
+    _check_service(project, service_python, mypy_cache, patterns)
 
 
 class _Upstream(ThreadingHTTPServer):
@@ -134,10 +140,12 @@ def upstream() -> Iterator[_Upstream]:
     server.server_close()
 
 
-def test_all_patterns_against_a_real_upstream_that_fails_hangs_and_recovers(
-    copie: Any, service_python: Path, upstream: _Upstream
+def test_all_patterns_pass_their_checks_then_survive_a_real_upstream_failing_and_recovering(
+    copie: Any, service_python: Path, mypy_cache: Path, upstream: _Upstream
 ) -> None:
     project = render(copie, service_name="svc-real", resilience=ALL)
+    _check_service(project, service_python, mypy_cache, ALL)
+
     result = subprocess.run(
         [str(service_python), str(PROBE), "svc_real", upstream.url],
         capture_output=True, text=True, timeout=120,
