@@ -114,24 +114,29 @@ def _render(destination: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a dirty checkout is what we want to measure
         run_copy(
-            str(ROOT), destination, data={"service_name": "svc-bench", "resilience": ALL},
-            defaults=True, unsafe=False, quiet=True, vcs_ref="HEAD",
+            str(ROOT),
+            destination,
+            data={"service_name": "svc-bench", "resilience": ALL},
+            defaults=True,
+            unsafe=False,
+            quiet=True,
+            vcs_ref="HEAD",
         )
 
 
 def measure() -> dict[str, list[float]]:
     python = _service_python()
     workdir = Path(tempfile.mkdtemp(prefix="bench-resilience-"))
-    upstream = subprocess.Popen(
-        [str(python), "-c", UPSTREAM], stdout=subprocess.PIPE, text=True
-    )
+    upstream = subprocess.Popen([str(python), "-c", UPSTREAM], stdout=subprocess.PIPE, text=True)
     try:
         _render(workdir / "svc")
         assert upstream.stdout is not None
         port = int(upstream.stdout.readline())
         result = subprocess.run(
             [str(python), "-c", INNER, f"http://127.0.0.1:{port}", str(ROUNDS), str(CALLS)],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
             env={**os.environ, "PYTHONPATH": str(workdir / "svc" / "src")},
         )
         return json.loads(result.stdout.strip().splitlines()[-1])

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import yaml
-from helpers import assert_ok, render, run_in, run_service_tests
 from typer.testing import CliRunner
 
+from helpers import assert_ok, render, run_in, run_service_tests
 from scaffold.cli import app
 
 ALL = ["retry", "circuit-breaker", "bulkhead", "rate-limit", "fallback"]
@@ -148,7 +148,9 @@ def test_all_patterns_pass_their_checks_then_survive_a_real_upstream_failing_and
 
     result = subprocess.run(
         [str(service_python), str(PROBE), "svc_real", upstream.url],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PYTHONPATH": str(project / "src")},
     )
     assert_ok(result)
@@ -176,8 +178,15 @@ def test_mio_new_takes_resilience_as_a_comma_separated_list(
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
         app,
-        ["new", "service", "orders", "--resilience", "retry,circuit-breaker", "--defaults",
-         "--no-git"],
+        [
+            "new",
+            "service",
+            "orders",
+            "--resilience",
+            "retry,circuit-breaker",
+            "--defaults",
+            "--no-git",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "patterns: circuit-breaker, retry" in result.output

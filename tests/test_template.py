@@ -95,3 +95,28 @@ def test_copier_refuses_a_bad_name_with_the_rule(copie: Any) -> None:
     result = copie.copy(extra_answers={"service_name": "Orders"})
     assert result.exception is not None
     assert "DNS-1123 label" in str(result.exception)
+
+
+def every_pattern() -> dict[str, Any]:
+    """Answers choosing every pattern copier.yml offers (the last choice of single ones)."""
+    from scaffold.answers import load_questions
+
+    answers: dict[str, Any] = {}
+    for name in ("gateway", "messaging", "resilience"):
+        question = load_questions()[name]
+        choices = [c for c in question.choices or () if c != "none"]
+        if choices:
+            answers[name] = choices if question.multiselect else choices[-1]
+    return answers
+
+
+def test_longest_name_with_every_pattern_passes_its_checks(
+    copie: Any, service_python: Path
+) -> None:
+    name = "a" + "-long-service-name" * 2 + "-x"
+    name = name + "y" * (40 - len(name))
+    assert len(name) == 40
+    project = render(copie, service_name=name, **every_pattern())
+    assert_ok(run_in(service_python, project, "ruff", "check", "."))
+    assert_ok(run_in(service_python, project, "mypy"))
+    assert_ok(run_service_tests(service_python, project))
