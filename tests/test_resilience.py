@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from helpers import assert_ok, render, run_in, run_service_tests
-from scaffold.cli import app
+from scaffold.cli.app import app
 
 ALL = ["retry", "circuit-breaker", "bulkhead", "rate-limit", "fallback"]
 MODULES = {
