@@ -39,7 +39,7 @@ _RELEASE_IDENTITY = {
 
 
 def history_bundle(bundle: Path | None = None) -> Path:
-    """The template history to use: ``bundle``, else ``$MIO_TEMPLATE_HISTORY``, else the shipped one."""
+    """The template history: ``bundle``, else ``$MIO_TEMPLATE_HISTORY``, else the shipped one."""
     if bundle is not None:
         return Path(os.path.abspath(bundle))
     configured = os.environ.get(HISTORY_ENV)
@@ -120,7 +120,8 @@ def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "history"
         if existing:
-            _git("clone", "--quiet", "--branch", RELEASE_BRANCH, str(bundle), str(work), cwd=Path(tmp))
+            _git("clone", "--quiet", "--branch", RELEASE_BRANCH, str(bundle), str(work),
+                 cwd=Path(tmp))
             _git("fetch", "--quiet", str(bundle), "refs/tags/*:refs/tags/*", cwd=work)
         else:
             work.mkdir()

@@ -10,6 +10,16 @@ from scaffold import __version__
 from scaffold.cli import _common
 from scaffold.cli.new import new_app
 from scaffold.cli.patterns import patterns_app
+from scaffold.cli.update import (
+    ADD_HELP,
+    CHECK_HELP,
+    REMOVE_HELP,
+    UPDATE_HELP,
+    add_command,
+    check_command,
+    remove_command,
+    update_command,
+)
 
 app = typer.Typer(
     name="mio",
@@ -19,13 +29,20 @@ app = typer.Typer(
         "Examples:\n\n"
         "  mio new service orders --defaults\n\n"
         "  mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker\n\n"
-        "  mio patterns list"
+        "  mio patterns list\n\n"
+        "  mio update services/orders services/billing\n\n"
+        "  mio add retry --path services/orders\n\n"
+        "  mio check services/*"
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 app.add_typer(new_app, name="new")
 app.add_typer(patterns_app, name="patterns")
+app.command("update", help=UPDATE_HELP)(update_command)
+app.command("add", help=ADD_HELP)(add_command)
+app.command("remove", help=REMOVE_HELP)(remove_command)
+app.command("check", help=CHECK_HELP)(check_command)
 
 
 def _version(value: bool) -> None:
