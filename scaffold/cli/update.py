@@ -142,7 +142,6 @@ def check_command(
     from scaffold.reports import check_json, check_summary
 
     outcomes = run(lambda: run_each(check_service, paths or [Path(".")]))
-    if as_json:
     echo(check_json(outcomes) if as_json else check_summary(outcomes))
     raise typer.Exit(overall_exit_code(outcomes))
 
