@@ -26,6 +26,9 @@ from scaffold.resources import HISTORY_BUNDLE, TEMPLATE_SOURCE
 #: (``scripts/release_template.py --bundle PATH``) and try ``mio update`` against it.
 HISTORY_ENV = "MIO_TEMPLATE_HISTORY"
 
+#: Where Copier keeps its mirrors of remote templates (read by Copier at each clone).
+COPIER_CACHE_ENV = "COPIER_CACHE_DIR"
+
 RELEASE_BRANCH = "releases"
 # Fixed identity and dates keep a release reproducible: the same template gives the same commit.
 _RELEASE_IDENTITY = {
@@ -63,6 +66,11 @@ def offline_template(bundle: Path | None = None) -> Iterator[None]:
     The history is the shipped bundle unless :func:`history_bundle` says otherwise.
     plumbum, Copier's process layer, snapshots ``os.environ`` at import, so the
     variables go through ``plumbum.local.env`` rather than ``os.environ``.
+
+    Copier keeps a mirror of every remote source in a cache shared by all its
+    runs, keyed by URL and refreshed on each use. mio gives each run a cache of
+    its own: the history is local anyway, parallel runs cannot race on one
+    mirror, and the user's cache of the real source is never touched.
     """
     bundle = history_bundle(bundle)
     if not bundle.is_file():
@@ -72,18 +80,19 @@ def offline_template(bundle: Path | None = None) -> Iterator[None]:
         )
     from plumbum import local
 
-    env = redirect_env(bundle)
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # for git run by us, outside plumbum
-    try:
-        with local.env(**env):
-            yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with tempfile.TemporaryDirectory(prefix="mio-copier-cache-") as cache:
+        env = {**redirect_env(bundle), COPIER_CACHE_ENV: cache}
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)  # for git run by us, outside plumbum, and Copier's cache
+        try:
+            with local.env(**env):
+                yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def released_versions(bundle: Path | None = None) -> list[str]:

@@ -153,6 +153,9 @@ def _apply(
                 unsafe=False,
                 conflict="inline",
             )
+            _sort_changes(service, report)
+            if report.removed:
+                _protect_edits(service, report)
     except MioError:
         raise
     except CopierError as exc:
@@ -160,9 +163,6 @@ def _apply(
         if "validation error" in message.lower():
             raise InvalidInput(f"{service.path}: {message}") from exc
         raise GenerationFailed(f"{service.path}: Copier failed: {message}") from exc
-    _sort_changes(service, report)
-    if report.removed:
-        _protect_edits(service, report, bundle)
     return report
 
 
@@ -189,11 +189,14 @@ def _sort_changes(service: Service, report: UpdateReport) -> None:
     report.conflicts.sort()
 
 
-def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None:
-    """Keep the owner's edits in files the update deleted (template drops and renames)."""
+def _protect_edits(service: Service, report: UpdateReport) -> None:
+    """Keep the owner's edits in files the update deleted (template drops and renames).
+
+    Runs inside :func:`offline_template`.
+    """
     with tempfile.TemporaryDirectory(prefix="mio-old-") as tmp:
         old = Path(tmp) / "old"
-        render_version(service.answers, report.from_version, old, bundle)
+        _render(service.answers, report.from_version, old)
         for name in list(report.removed):
             ours = head_content(service, name)
             if ours is None:
@@ -218,15 +221,14 @@ def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None
                 report.kept.append(name)
 
 
-def render_version(answers: dict[str, Any], version: str, target: Path, bundle: Path) -> None:
-    """Render template ``version`` with ``answers`` into ``target`` (from the history)."""
+def _render(answers: dict[str, Any], version: str, target: Path) -> None:
+    """Render template ``version`` with ``answers`` into ``target``, in :func:`offline_template`."""
     from copier import run_copy
 
-    with offline_template(bundle):
-        run_copy(
-            src_path=TEMPLATE_SOURCE, dst_path=target, data=answers, vcs_ref=version,
-            defaults=True, quiet=True, unsafe=False,
-        )
+    run_copy(
+        src_path=TEMPLATE_SOURCE, dst_path=target, data=answers, vcs_ref=version,
+        defaults=True, quiet=True, unsafe=False,
+    )
 
 
 def _renamed_to(base: bytes, added: list[str], service: Service) -> str | None:

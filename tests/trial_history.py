@@ -1,20 +1,29 @@
-"""Template histories built on the fly: the current template as v0.1.0, a changed copy as v0.2.0."""
+"""Template histories built on the fly: this checkout's template, and changed copies of it."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import yaml
 from helpers import ROOT
 
-from scaffold.history import record_release
+from scaffold.history import record_release, version_key
+from scaffold.resources import template_tag
 
 PACKAGE = "src/{{package_name}}"
-#: What v0.2.0 changes, for the tests to refer to.
+#: The released version services are made at, and the trial version after it.
+BASE = template_tag()
+_major, _minor = version_key(BASE)[:2]
+NEXT = f"v{_major}.{_minor + 1}.0"
+#: What NEXT changes, for the tests to refer to.
 CHANGED_FILE = "src/orders/health.py"
 CHANGED_LINE_OLD = "The process is alive. Checks no dependency"
 CHANGED_LINE_NEW = "Liveness only. Checks no dependency"
 RENAMED = ("src/orders/middleware.py", "src/orders/http_middleware.py")
+#: The renamed file also changes its first line.
+RENAMED_LINE_OLD = "ASGI middleware: request ids"
+RENAMED_LINE_NEW = "HTTP middleware: request ids"
 DROPPED = ".dockerignore"
 ADDED = "CONTRIBUTING.md"
 
@@ -35,10 +44,11 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def make_v2(root: Path) -> None:
-    """v0.2.0: one changed line, one renamed file, one dropped file, one added file."""
+    """NEXT: one changed line, one renamed file, one dropped file, one added file."""
     template = root / "template"
     edit(template / PACKAGE / "health.py", CHANGED_LINE_OLD, CHANGED_LINE_NEW)
     (template / PACKAGE / "middleware.py").rename(template / PACKAGE / "http_middleware.py")
+    edit(template / PACKAGE / "http_middleware.py", RENAMED_LINE_OLD, RENAMED_LINE_NEW)
     for name in ("app.py.jinja", "outbound.py"):
         edit(template / PACKAGE / name, "from .middleware import", "from .http_middleware import")
     (template / DROPPED).unlink()
@@ -46,10 +56,54 @@ def make_v2(root: Path) -> None:
 
 
 def two_version_history(work: Path) -> Path:
-    """A bundle holding v0.1.0 (this checkout's template) and v0.2.0 (:func:`make_v2`)."""
+    """A bundle holding BASE (this checkout's template) and NEXT (:func:`make_v2`)."""
     bundle = work / "history.bundle"
     root = copy_template(work / "template-src")
-    record_release(root, bundle, "v0.1.0")
+    record_release(root, bundle, BASE)
     make_v2(root)
-    record_release(root, bundle, "v0.2.0")
+    record_release(root, bundle, NEXT)
     return bundle
+
+
+#: Two small patterns of a demo catalog: a single-choice one and a multiselect one.
+DEMO_CATALOG = {
+    "demo-queue": {"question": "messaging", "values": ["demo-queue"]},
+    "demo-retry": {"question": "resilience", "values": ["demo-retry"]},
+}
+DEMO_QUEUE_FILE = "src/orders/queue.py"
+DEMO_RETRY_FILE = "src/orders/retry_policy.py"
+DEMO_DEPENDENCY = '"demo-queue-client>=1",'
+
+
+def demo_pattern_history(work: Path) -> tuple[Path, Path]:
+    """A template (BASE) with the demo patterns, and their catalog: ``(bundle, catalog_dir)``.
+
+    demo-queue adds a conditional file and a dependency line; demo-retry adds a file.
+    """
+    root = copy_template(work / "demo-src")
+    config = yaml.safe_load((root / "copier.yml").read_text())
+    config["messaging"]["choices"]["demo-queue"] = "demo-queue"
+    config["resilience"]["choices"]["demo-retry"] = "demo-retry"
+    (root / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    package = root / "template" / PACKAGE
+    queue = package / "{% if messaging == 'demo-queue' %}queue.py{% endif %}.jinja"
+    queue.write_text('"""The {{ service_name }} queue."""\n\nQUEUE = "{{ service_name }}-events"\n')
+    retry = package / "{% if 'demo-retry' in resilience %}retry_policy.py{% endif %}"
+    retry.write_text('"""How often outbound calls are tried."""\n\nATTEMPTS = 3\n')
+    edit(
+        root / "template" / "pyproject.toml.jinja",
+        '    "httpx>=0.27,<1",\n]',
+        '    "httpx>=0.27,<1",\n'
+        f"{{% if messaging == 'demo-queue' %}}    {DEMO_DEPENDENCY}\n{{% endif %}}]",
+    )
+    bundle = work / "demo.bundle"
+    record_release(root, bundle, BASE)
+    catalog = work / "demo-patterns"
+    catalog.mkdir()
+    for pattern_id, spec in DEMO_CATALOG.items():
+        values = ", ".join(f'"{value}"' for value in spec["values"])
+        (catalog / f"{pattern_id}.toml").write_text(
+            f'id = "{pattern_id}"\ntitle = "{pattern_id}"\nsummary = "A demo pattern."\n'
+            f'question = "{spec["question"]}"\nvalues = [{values}]\n'
+        )
+    return bundle, catalog
