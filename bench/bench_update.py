@@ -143,7 +143,7 @@ def main() -> str:
         raw, mio = times[f"copier update ({change})"], times[f"mio update ({change})"]
         ratio = statistics.median(mio) / statistics.median(raw)
         paired = statistics.median(m / r for m, r in zip(mio, raw, strict=True))
-        verdict = "met" if min(ratio, paired) <= TARGET_RATIO else "missed"
+        verdict = "met" if ratio <= TARGET_RATIO else "missed"
         lines.append(
             f"| {change} | {_median_cell(raw)} | {_median_cell(mio)} | {ratio:.2f} | {paired:.2f}"
             f" | {verdict} |"
