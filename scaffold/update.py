@@ -155,7 +155,7 @@ def _apply(
             )
             _sort_changes(service, report)
             if report.removed:
-                _protect_edits(service, report)
+                _protect_edits(service, report, bundle)
     except MioError:
         raise
     except CopierError as exc:
@@ -189,15 +189,25 @@ def _sort_changes(service: Service, report: UpdateReport) -> None:
     report.conflicts.sort()
 
 
-def _protect_edits(service: Service, report: UpdateReport) -> None:
+def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None:
     """Keep the owner's edits in files the update deleted (template drops and renames).
 
-    Runs inside :func:`offline_template`.
+    A deleted file identical to a plain (non-Jinja) file of the same name in the old
+    version was never edited. Any other is compared with the old version rendered
+    again with the service's answers. Runs inside :func:`offline_template`.
     """
+    committed = _committed_blobs(service, report.removed)
+    verbatim = _plain_template_files(bundle, report.from_version)
+    suspects = [
+        name for name in report.removed
+        if name in committed and (Path(name).name, committed[name]) not in verbatim
+    ]
+    if not suspects:
+        return
     with tempfile.TemporaryDirectory(prefix="mio-old-") as tmp:
         old = Path(tmp) / "old"
         _render(service.answers, report.from_version, old)
-        for name in list(report.removed):
+        for name in suspects:
             ours = head_content(service, name)
             if ours is None:
                 continue
@@ -219,6 +229,35 @@ def _protect_edits(service: Service, report: UpdateReport) -> None:
                 restored.parent.mkdir(parents=True, exist_ok=True)
                 restored.write_bytes(ours)
                 report.kept.append(name)
+
+
+def _committed_blobs(service: Service, names: list[str]) -> dict[str, str]:
+    """The git blob id of each file in the service's last commit."""
+    if not names:
+        return {}
+    listing = git("ls-tree", "-z", "HEAD", "--", *names, cwd=service.path)
+    blobs = {}
+    for entry in listing.split("\0"):
+        if entry:
+            meta, name = entry.split("\t", 1)
+            blobs[name] = meta.split()[2]
+    return blobs
+
+
+def _plain_template_files(bundle: Path, version: str) -> set[tuple[str, str]]:
+    """``(file name, blob id)`` of the files a template version copies without rendering."""
+    with tempfile.TemporaryDirectory(prefix="mio-history-") as tmp:
+        repo = Path(tmp)
+        git("init", "--quiet", "--bare", cwd=repo)
+        git("fetch", "--quiet", str(bundle), f"refs/tags/{version}:refs/tags/{version}", cwd=repo)
+        listing = git("ls-tree", "-r", "-z", version, "--", "template/", cwd=repo)
+    plain = set()
+    for entry in listing.split("\0"):
+        if entry:
+            meta, name = entry.split("\t", 1)
+            if not name.endswith(".jinja") and "{{" not in Path(name).name:
+                plain.add((Path(name).name, meta.split()[2]))
+    return plain
 
 
 def _render(answers: dict[str, Any], version: str, target: Path) -> None:
