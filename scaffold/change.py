@@ -35,10 +35,20 @@ def add_pattern(
     """Add a catalog pattern to the service at ``path``.
 
     ``value`` picks one of the pattern's values (a broker, a gateway); a pattern
-    with a single value needs none. ``data`` answers any further questions.
+    with a single value needs none. ``data`` answers further questions, and may
+    give the value as the answer to the pattern's question (``messaging=redis``);
+    the questions of other patterns are refused (add those patterns instead).
     """
     catalog = load_catalog() if catalog is None else catalog
     pattern = get_pattern(pattern_id, catalog)
+    extra = dict(data or {})
+    value = _merge_value(pattern, value, extra.pop(pattern.question, None))
+    others = {p.question for p in catalog.values()} & set(extra)
+    if others:
+        name = sorted(others)[0]
+        raise InvalidInput(
+            f"{name} belongs to other patterns; add them with `mio add`, one at a time"
+        )
     answers = open_service(path).answers
     current = _current_answer(answers, pattern)
     chosen = _chosen_value(pattern, value)
@@ -46,7 +56,7 @@ def add_pattern(
         new_answer: Any = current if chosen in current else [*current, chosen]
     else:
         new_answer = chosen
-    changes = {**(data or {}), pattern.question: new_answer}
+    changes = {**extra, pattern.question: new_answer}
     check_pattern_rules({**answers, **changes}, catalog)
     return update_service(path, data=changes, bundle=bundle, dry_run=dry_run)
 
@@ -89,6 +99,19 @@ def _current_answer(answers: Mapping[str, Any], pattern: Pattern) -> Any:
             hint="run `mio update` first to bring the service to the installed template",
         )
     return answers[pattern.question]
+
+
+def _merge_value(pattern: Pattern, value: str | None, given: Any) -> str | None:
+    """One value from ``--value`` and from the answer to the pattern's question, if any."""
+    if given is None:
+        return value
+    if isinstance(given, list) and len(given) == 1:
+        given = given[0]
+    if not isinstance(given, str):
+        raise InvalidInput(f"pattern {pattern.id!r}: give one value for {pattern.question}")
+    if value is not None and value != given:
+        raise InvalidInput(f"pattern {pattern.id!r}: two values given, {value!r} and {given!r}")
+    return given
 
 
 def _chosen_value(pattern: Pattern, value: str | None) -> str:

@@ -125,7 +125,9 @@ def _selected(project: Path, catalog: Mapping[str, Pattern]) -> list[Pattern]:
 def test_add_brings_files_and_dependencies_and_remove_takes_them_away(
     demo: Demo, demo_service: Path
 ) -> None:
-    report = add_pattern(demo_service, "demo-queue", catalog=demo.catalog)
+    # The value as the answer to the pattern's question, as `--messaging demo-queue` gives it.
+    report = add_pattern(demo_service, "demo-queue", data={"messaging": "demo-queue"},
+                         catalog=demo.catalog)
     assert DEMO_QUEUE_FILE in report.added
     assert "pyproject.toml" in report.updated
     assert report.answers == {"messaging": ("none", "demo-queue")}
@@ -180,6 +182,12 @@ def test_pattern_rules_are_checked_before_anything_is_written(
         add_pattern(demo_service, "nope", catalog=demo.catalog)
     with pytest.raises(InvalidInput, match="messaging must be one of demo-queue"):
         add_pattern(demo_service, "demo-queue", value="kafka", catalog=demo.catalog)
+    with pytest.raises(InvalidInput, match="two values given"):
+        add_pattern(demo_service, "demo-queue", value="demo-queue", data={"messaging": "kafka"},
+                    catalog=demo.catalog)
+    with pytest.raises(InvalidInput, match="resilience belongs to other patterns"):
+        add_pattern(demo_service, "demo-queue", data={"resilience": ["demo-retry"]},
+                    catalog=demo.catalog)
     with pytest.raises(InvalidInput, match="is not in this service"):
         remove_pattern(demo_service, "demo-retry", catalog=demo.catalog)
     assert git(demo_service, "status", "--porcelain") == ""

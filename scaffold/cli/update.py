@@ -82,19 +82,12 @@ def add_command(
     dry_run: DryRunOption = False,
 ) -> None:
     from scaffold.answers import parse_data
-    from scaffold.catalog import get_pattern
     from scaffold.change import add_pattern
 
     def action(service: Path) -> Any:
         answers = parse_data(data or [])
         answers.update({k: v for k, v in {"gateway": gateway, "messaging": messaging}.items() if v})
-        chosen = answers.pop(get_pattern(pattern_id).question, None)
-        if chosen is not None and value is not None and str(chosen) != value:
-            from scaffold.errors import InvalidInput
-
-            raise InvalidInput(f"two choices for pattern {pattern_id!r}: {chosen} and {value}")
-        pick = value if value is not None else (None if chosen is None else str(chosen))
-        return add_pattern(service, pattern_id, value=pick, data=answers, dry_run=dry_run)
+        return add_pattern(service, pattern_id, value=value, data=answers, dry_run=dry_run)
 
     _run_one(action, path)
 
