@@ -6,8 +6,10 @@ and git redirected to it for the recorded source, so neither touches the network
 Two changes are measured:
 
 - "line": the next version changes one line (the common case);
-- "drop + rename": it also renames a file, drops one and adds one; here mio renders
-  the old version once more to find the owner's edits in the files Copier deletes.
+- "drop + rename": it also renames a file, drops one and adds one;
+- "drop + rename, edited": the same, on a service whose owner edited the dropped file.
+  Copier deletes the edited file; mio renders the old version once more to find the
+  edit, and keeps the file. (Unedited plain files are recognised without rendering.)
 
 Each round runs every variant once, alternately, on a fresh copy of the same service,
 so drift in the machine hits all of them alike. Target: ratio <= 1.1.
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +37,7 @@ from trial_history import (  # noqa: E402
     BASE,
     CHANGED_LINE_NEW,
     CHANGED_LINE_OLD,
+    DROPPED,
     NEXT,
     PACKAGE,
     copy_template,
@@ -86,15 +90,21 @@ def main() -> str:
         base_env = {key: value for key, value in os.environ.items() if key != HISTORY_ENV}
         base_env["GIT_ALLOW_PROTOCOL"] = "file"
         pristine = create_service({"service_name": "orders"}, work / "pristine").path
+        edited = work / "edited"
+        shutil.copytree(pristine, edited, symlinks=True)
+        (edited / DROPPED).write_text((edited / DROPPED).read_text() + "secrets/\n")
+        subprocess.run(["git", "commit", "-qam", "owner edit"], cwd=edited, check=True)
+        full = _history(work, "full", make_v2)
         histories = {
-            "line": _history(work, "line", _line_change),
-            "drop + rename": _history(work, "full", make_v2),
+            "line": (_history(work, "line", _line_change), pristine),
+            "drop + rename": (full, pristine),
+            "drop + rename, edited": (full, edited),
         }
         counter = itertools.count()
 
-        def fresh() -> Path:
+        def fresh(origin: Path = pristine) -> Path:
             copy = work / f"svc-{next(counter)}"
-            shutil.copytree(pristine, copy, symlinks=True)
+            shutil.copytree(origin, copy, symlinks=True)
             return copy
 
         def mio_update(bundle: Path, *paths: Path) -> None:
@@ -107,24 +117,24 @@ def main() -> str:
                                       "--vcs-ref", NEXT, "--quiet"]
             _run(argv, cwd=path, env=env)
 
-        variants: dict[str, Callable[[], None]] = {}
-        for change, bundle in histories.items():
-            variants[f"copier update ({change})"] = (
-                lambda b=bundle: _timed_on_fresh(fresh, lambda p: copier_update(b, p)))
-            variants[f"mio update ({change})"] = (
-                lambda b=bundle: _timed_on_fresh(fresh, lambda p: mio_update(b, p)))
+        variants: dict[str, Callable[[], float]] = {}
+        for change, (bundle, origin) in histories.items():
+            variants[f"copier update ({change})"] = partial(
+                _timed, fresh, origin, partial(copier_update, bundle))
+            variants[f"mio update ({change})"] = partial(
+                _timed, fresh, origin, partial(mio_update, bundle))
         times: dict[str, list[float]] = {label: [] for label in variants}
         for action in variants.values():
             action()  # warm-up: imports, file caches
         for _ in range(ROUNDS):
             for label, action in variants.items():
-                times[label].append(action())  # type: ignore[arg-type]
+                times[label].append(action())
 
         fleet_times = []
         for _ in range(FLEET_ROUNDS):
             paths = [fresh() for _ in range(FLEET)]
             started = time.perf_counter()
-            mio_update(histories["drop + rename"], *paths)
+            mio_update(full, *paths)
             fleet_times.append(time.perf_counter() - started)
 
     lines = [
@@ -160,8 +170,11 @@ def main() -> str:
     return "\n".join(lines)
 
 
-def _timed_on_fresh(fresh: Callable[[], Path], action: Callable[[Path], None]) -> float:
-    path = fresh()
+def _timed(
+    fresh: Callable[[Path], Path], origin: Path, action: Callable[[Path], None]
+) -> float:
+    """Wall time of ``action`` on a fresh copy of ``origin``."""
+    path = fresh(origin)
     started = time.perf_counter()
     action(path)
     return time.perf_counter() - started
