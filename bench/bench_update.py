@@ -13,7 +13,8 @@ Two changes are measured:
 
 Each round runs every variant once, alternately, on a fresh copy of the same service,
 so drift in the machine hits all of them alike. Target: ratio <= 1.1.
-Prints a markdown section (BENCH_ROUNDS rounds, default 5; BENCH_FLEET_ROUNDS, default 3).
+Prints a markdown section (BENCH_ROUNDS rounds, default 8; BENCH_FLEET_ROUNDS, default 3).
+On a busy machine single runs vary a lot: the table also gives the ratio of the fastest runs.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from trial_history import (  # noqa: E402
 from scaffold.generate import create_service  # noqa: E402
 from scaffold.history import HISTORY_ENV, record_release, redirect_env  # noqa: E402
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "8"))
 FLEET_ROUNDS = int(os.environ.get("BENCH_FLEET_ROUNDS", "3"))
 FLEET = 20
 TARGET_RATIO = 1.1
@@ -145,17 +146,16 @@ def main() -> str:
         f"template history; medians over {ROUNDS} alternating rounds (min-max). Target ratio"
         f" <= {TARGET_RATIO}.",
         "",
-        "| change | copier update | mio update | ratio of medians | median of round ratios |"
-        " target |",
+        "| change | copier update | mio update | ratio of medians | ratio of fastest | target |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for change in histories:
         raw, mio = times[f"copier update ({change})"], times[f"mio update ({change})"]
         ratio = statistics.median(mio) / statistics.median(raw)
-        paired = statistics.median(m / r for m, r in zip(mio, raw, strict=True))
+        fastest = min(mio) / min(raw)
         verdict = "met" if ratio <= TARGET_RATIO else "missed"
         lines.append(
-            f"| {change} | {_median_cell(raw)} | {_median_cell(mio)} | {ratio:.2f} | {paired:.2f}"
+            f"| {change} | {_median_cell(raw)} | {_median_cell(mio)} | {ratio:.2f} | {fastest:.2f}"
             f" | {verdict} |"
         )
     single = statistics.median(times["mio update (drop + rename)"])
