@@ -156,14 +156,29 @@ def _apply(
             _sort_changes(service, report)
             if report.removed:
                 _protect_edits(service, report, bundle)
-    except MioError:
-        raise
-    except CopierError as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if "validation error" in message.lower():
+    except BaseException as exc:
+        # The tree was clean: going back to the last commit loses nothing of the owner's.
+        _roll_back(service)
+        if isinstance(exc, MioError | KeyboardInterrupt):
+            raise
+        text = str(exc).strip()
+        message = text.splitlines()[0] if text else type(exc).__name__
+        if isinstance(exc, CopierError) and "validation error" in message.lower():
             raise InvalidInput(f"{service.path}: {message}") from exc
-        raise GenerationFailed(f"{service.path}: Copier failed: {message}") from exc
+        if not isinstance(exc, Exception):
+            raise
+        raise GenerationFailed(
+            f"{service.path}: the update failed and was rolled back, nothing changed:"
+            f" {type(exc).__name__}: {message}"
+        ) from exc
     return report
+
+
+def _roll_back(service: Service) -> None:
+    """Return the service's directory to its last commit (it was clean before the update)."""
+    for args in (("reset", "--quiet", "--", "."), ("checkout", "--quiet", "--", "."),
+                 ("clean", "-d", "--force", "--quiet", "--", ".")):
+        git(*args, cwd=service.path, check=False)
 
 
 def _sort_changes(service: Service, report: UpdateReport) -> None:

@@ -20,6 +20,7 @@ from trial_history import (
     RENAMED,
     RENAMED_LINE_NEW,
     RENAMED_LINE_OLD,
+    broken_history,
     two_version_history,
 )
 from typer.testing import CliRunner
@@ -157,12 +158,15 @@ def test_an_edit_clashing_in_a_renamed_file_is_a_conflict(cli: CliRunner, servic
     assert "Our middleware" in text and RENAMED_LINE_NEW in text
 
 
-def test_update_twice_is_a_no_op(cli: CliRunner, service: Path) -> None:
+def test_update_twice_is_a_no_op(
+    cli: CliRunner, service: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert cli.invoke(app, ["update", str(service)]).exit_code == 0
     commit(service, "update")
     head = git(service, "rev-parse", "HEAD")
 
-    again = cli.invoke(app, ["update", str(service)])
+    monkeypatch.chdir(service)
+    again = cli.invoke(app, ["update"])  # the current directory
 
     assert again.exit_code == 0, again.output
     assert f"up to date at {NEXT}" in again.output
@@ -218,6 +222,21 @@ def test_not_a_service_or_not_git_is_refused(cli: CliRunner, service: Path, tmp_
     result = cli.invoke(app, ["update", str(service)])
     assert result.exit_code == 2 and "not in a git repository" in result.output
     assert recorded_version(service) == BASE
+
+
+def test_a_failed_update_is_rolled_back(service: Path, tmp_path: Path) -> None:
+    append(service / DROPPED, "secrets/\n")
+    commit(service)
+    head = git(service, "rev-parse", "HEAD")
+
+    result = runner.invoke(app, ["update", str(service)],
+                           env={HISTORY_ENV: str(broken_history(tmp_path))})
+
+    assert result.exit_code == 1, result.output
+    assert "rolled back, nothing changed" in result.output
+    assert git(service, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(service, "rev-parse", "HEAD") == head
+    assert recorded_version(service) == BASE and "secrets/" in (service / DROPPED).read_text()
 
 
 def test_bad_versions_are_refused(cli: CliRunner, service: Path) -> None:
