@@ -18,6 +18,7 @@ owner's edit meets a template change. mio adds, around it:
 from __future__ import annotations
 
 import difflib
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,7 @@ from scaffold.resources import TEMPLATE_SOURCE, template_tag
 
 #: How alike a dropped file and a new file must be to count as a rename.
 RENAME_SIMILARITY = 0.6
+_WILDCARD = re.compile(r"[*?\[\]\\]")
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
 
 
@@ -221,7 +223,7 @@ def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None
         return
     with tempfile.TemporaryDirectory(prefix="mio-old-") as tmp:
         old = Path(tmp) / "old"
-        _render(service.answers, report.from_version, old)
+        _render(service.answers, report.from_version, old, only=suspects)
         for name in suspects:
             ours = head_content(service, name)
             if ours is None:
@@ -275,14 +277,23 @@ def _plain_template_files(bundle: Path, version: str) -> set[tuple[str, str]]:
     return plain
 
 
-def _render(answers: dict[str, Any], version: str, target: Path) -> None:
-    """Render template ``version`` with ``answers`` into ``target``, in :func:`offline_template`."""
+def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[str]) -> None:
+    """Render the files ``only`` of template ``version`` with ``answers`` into ``target``.
+
+    Runs inside :func:`offline_template`.
+    """
     from copier import run_copy
 
     run_copy(
         src_path=TEMPLATE_SOURCE, dst_path=target, data=answers, vcs_ref=version,
         defaults=True, quiet=True, unsafe=False,
+        exclude=["*", *(_exactly(name) for name in only)],
     )
+
+
+def _exactly(name: str) -> str:
+    """A gitignore-style pattern that takes back (``!``) exactly the path ``name``."""
+    return "!/" + _WILDCARD.sub(lambda match: "\\" + match.group(0), name)
 
 
 def _renamed_to(base: bytes, added: list[str], service: Service) -> str | None:
