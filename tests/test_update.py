@@ -260,7 +260,7 @@ def test_twenty_services_in_one_call_and_one_failure_stops_none(
     result = cli.invoke(app, ["update", *map(str, fleet[:10]), str(dirty), *map(str, fleet[10:])])
 
     assert result.exit_code == 2, result.output
-    assert "update: 21 services, 1 failed, 0 with conflicts" in result.output
+    assert "update: 21 services, 1 not updated, 0 with conflicts" in result.output
     assert [recorded_version(p) for p in fleet] == [NEXT] * 20
     assert recorded_version(dirty) == BASE
     assert "dirty: error:" in result.output

@@ -158,5 +158,5 @@ def _run_per_service(action: Any, paths: list[Path] | None, verb: str) -> None:
     echo(update_summary(outcomes))
     failed = sum(1 for o in outcomes if o.error)
     conflicted = sum(1 for o in outcomes if o.result is not None and o.result.conflicts)
-    echo(f"{verb}: {len(outcomes)} services, {failed} failed, {conflicted} with conflicts")
+    echo(f"{verb}: {len(outcomes)} services, {failed} not updated, {conflicted} with conflicts")
     raise typer.Exit(overall_exit_code(outcomes))
