@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from scaffold.catalog import load_catalog, selected_patterns
+from scaffold.catalog import Pattern, load_catalog, selected_patterns
 from scaffold.errors import InvalidInput
 from scaffold.resources import copier_yml
 
@@ -106,7 +106,7 @@ def validate_answers(raw: Mapping[str, Any]) -> dict[str, Any]:
         answers[name] = _check(question, value)
     if "service_name" not in answers:
         raise InvalidInput("service_name is required")
-    _check_pattern_rules(answers)
+    check_pattern_rules(answers)
     return answers
 
 
@@ -157,10 +157,12 @@ def _choice_rule(question: Question, value: Any) -> str:
     return f"{question.name} must be one of: {choices}; got {value!r}"
 
 
-def _check_pattern_rules(answers: dict[str, Any]) -> None:
+def check_pattern_rules(
+    answers: Mapping[str, Any], catalog: Mapping[str, Pattern] | None = None
+) -> None:
     """Rules between patterns, as the catalog states them (requires / conflicts)."""
-    chosen = {p.id for p in selected_patterns(answers)}
-    catalog = load_catalog()
+    catalog = load_catalog() if catalog is None else catalog
+    chosen = {p.id for p in selected_patterns(answers, catalog)}
     for pattern_id in sorted(chosen):
         pattern = catalog[pattern_id]
         for needed in pattern.requires:

@@ -7,8 +7,10 @@ which answers exist. A test keeps the two in agreement.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 from scaffold.errors import InvalidInput
 from scaffold.resources import patterns_dir
@@ -46,9 +48,14 @@ _LIST_FIELDS = (
 
 @cache
 def load_catalog() -> dict[str, Pattern]:
-    """Every pattern of the catalog, by id, in file-name order."""
+    """Every pattern of the installed catalog, by id, in file-name order."""
+    return read_catalog(patterns_dir())
+
+
+def read_catalog(directory: Path) -> dict[str, Pattern]:
+    """Every pattern of the catalog in ``directory``, by id, in file-name order."""
     patterns: dict[str, Pattern] = {}
-    for path in sorted(patterns_dir().glob("*.toml")):
+    for path in sorted(directory.glob("*.toml")):
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         for name in _LIST_FIELDS:
             data[name] = tuple(data.get(name, ()))
@@ -59,8 +66,8 @@ def load_catalog() -> dict[str, Pattern]:
     return patterns
 
 
-def get_pattern(pattern_id: str) -> Pattern:
-    catalog = load_catalog()
+def get_pattern(pattern_id: str, catalog: Mapping[str, Pattern] | None = None) -> Pattern:
+    catalog = load_catalog() if catalog is None else catalog
     try:
         return catalog[pattern_id]
     except KeyError:
@@ -72,10 +79,12 @@ def patterns_for(question: str) -> list[Pattern]:
     return [p for p in load_catalog().values() if p.question == question]
 
 
-def selected_patterns(answers: dict[str, object]) -> list[Pattern]:
+def selected_patterns(
+    answers: Mapping[str, object], catalog: Mapping[str, Pattern] | None = None
+) -> list[Pattern]:
     """The catalog patterns a set of answers selects."""
     chosen: list[Pattern] = []
-    for pattern in load_catalog().values():
+    for pattern in (load_catalog() if catalog is None else catalog).values():
         answer = answers.get(pattern.question)
         values = answer if isinstance(answer, list) else [answer]
         if any(value in pattern.values for value in values):

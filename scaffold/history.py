@@ -11,13 +11,42 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scaffold.errors import GenerationFailed
+from scaffold.errors import GenerationFailed, InvalidInput
 from scaffold.resources import HISTORY_BUNDLE, TEMPLATE_SOURCE
+
+#: Points mio at another template history than the one shipped in the package.
+#: For template developers: record a trial release into a bundle of your own
+#: (``scripts/release_template.py --bundle PATH``) and try ``mio update`` against it.
+HISTORY_ENV = "MIO_TEMPLATE_HISTORY"
+
+#: Where Copier keeps its mirrors of remote templates (read by Copier at each clone).
+COPIER_CACHE_ENV = "COPIER_CACHE_DIR"
+
+RELEASE_BRANCH = "releases"
+# Fixed identity and dates keep a release reproducible: the same template gives the same commit.
+_RELEASE_IDENTITY = {
+    "GIT_AUTHOR_NAME": "mio release",
+    "GIT_AUTHOR_EMAIL": "release@mio.invalid",
+    "GIT_COMMITTER_NAME": "mio release",
+    "GIT_COMMITTER_EMAIL": "release@mio.invalid",
+    "GIT_AUTHOR_DATE": "2026-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2026-01-01T00:00:00Z",
+}
+
+
+def history_bundle(bundle: Path | None = None) -> Path:
+    """The template history: ``bundle``, else ``$MIO_TEMPLATE_HISTORY``, else the shipped one."""
+    if bundle is not None:
+        return Path(os.path.abspath(bundle))
+    configured = os.environ.get(HISTORY_ENV)
+    return Path(os.path.abspath(configured)) if configured else HISTORY_BUNDLE
 
 
 def redirect_env(bundle: Path = HISTORY_BUNDLE, source: str = TEMPLATE_SOURCE) -> dict[str, str]:
@@ -31,12 +60,19 @@ def redirect_env(bundle: Path = HISTORY_BUNDLE, source: str = TEMPLATE_SOURCE) -
 
 
 @contextmanager
-def offline_template(bundle: Path = HISTORY_BUNDLE) -> Iterator[None]:
-    """Run Copier with the template source resolved from the shipped bundle.
+def offline_template(bundle: Path | None = None) -> Iterator[None]:
+    """Run Copier with the template source resolved from the template history.
 
+    The history is the shipped bundle unless :func:`history_bundle` says otherwise.
     plumbum, Copier's process layer, snapshots ``os.environ`` at import, so the
     variables go through ``plumbum.local.env`` rather than ``os.environ``.
+
+    Copier keeps a mirror of every remote source in a cache shared by all its
+    runs, keyed by URL and refreshed on each use. mio gives each run a cache of
+    its own: the history is local anyway, parallel runs cannot race on one
+    mirror, and the user's cache of the real source is never touched.
     """
+    bundle = history_bundle(bundle)
     if not bundle.is_file():
         raise GenerationFailed(
             "the template history is missing from this mio installation",
@@ -44,22 +80,24 @@ def offline_template(bundle: Path = HISTORY_BUNDLE) -> Iterator[None]:
         )
     from plumbum import local
 
-    env = redirect_env(bundle)
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)  # for git run by us, outside plumbum
-    try:
-        with local.env(**env):
-            yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with tempfile.TemporaryDirectory(prefix="mio-copier-cache-") as cache:
+        env = {**redirect_env(bundle), COPIER_CACHE_ENV: cache}
+        saved = {key: os.environ.get(key) for key in env}
+        os.environ.update(env)  # for git run by us, outside plumbum, and Copier's cache
+        try:
+            with local.env(**env):
+                yield
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
-def released_versions(bundle: Path = HISTORY_BUNDLE) -> list[str]:
+def released_versions(bundle: Path | None = None) -> list[str]:
     """Tags of the released template versions, oldest first."""
+    bundle = history_bundle(bundle)
     if not bundle.is_file():
         return []
     out = subprocess.run(
@@ -74,3 +112,71 @@ def released_versions(bundle: Path = HISTORY_BUNDLE) -> list[str]:
 
 def version_key(tag: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", tag))
+
+
+def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False) -> None:
+    """Record ``root``'s ``copier.yml`` and ``template/`` into ``bundle`` as release ``tag``.
+
+    Each release is one commit on the ``releases`` branch, tagged ``tag``. A tag
+    older than the newest release is refused, and so is an existing tag unless
+    ``replace`` (for a version not yet published).
+    """
+    existing = released_versions(bundle) if bundle.is_file() else []
+    if existing and version_key(tag) < version_key(existing[-1]):
+        raise InvalidInput(f"{tag} is older than the newest release {existing[-1]}")
+    if tag in existing and not replace:
+        raise InvalidInput(f"{tag} is already released; bump the version or pass --replace")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / "history"
+        if existing:
+            _git(
+                "clone",
+                "--quiet",
+                "--branch",
+                RELEASE_BRANCH,
+                str(bundle),
+                str(work),
+                cwd=Path(tmp),
+            )
+            _git("fetch", "--quiet", str(bundle), "refs/tags/*:refs/tags/*", cwd=work)
+        else:
+            work.mkdir()
+            _git("init", "--quiet", "--initial-branch", RELEASE_BRANCH, cwd=work)
+        if tag in existing:
+            parent = _git("rev-list", "--parents", "-n", "1", tag, cwd=work).split()[1:]
+            _git("tag", "--delete", tag, cwd=work)
+            if parent:
+                _git("reset", "--quiet", "--hard", parent[0], cwd=work)
+            else:
+                _git("checkout", "--quiet", "--orphan", "next", cwd=work)
+                _git("branch", "--quiet", "-D", RELEASE_BRANCH, cwd=work)
+                _git("branch", "--quiet", "-m", RELEASE_BRANCH, cwd=work)
+        for entry in work.iterdir():
+            if entry.name != ".git":
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        shutil.copy2(root / "copier.yml", work / "copier.yml")
+        shutil.copytree(
+            root / "template", work / "template", ignore=shutil.ignore_patterns("__pycache__")
+        )
+        _git("add", "--all", "--force", cwd=work)
+        _git(
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "-m",
+            f"Template {tag}",
+            cwd=work,
+            env=_RELEASE_IDENTITY,
+        )
+        _git("tag", tag, cwd=work)
+        bundle.parent.mkdir(parents=True, exist_ok=True)
+        _git("bundle", "create", "--quiet", str(bundle), RELEASE_BRANCH, "--tags", cwd=work)
+
+
+def _git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+    if result.returncode != 0:
+        raise GenerationFailed(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()

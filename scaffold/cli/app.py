@@ -11,6 +11,16 @@ from scaffold.cli import _common
 from scaffold.cli.gateway import gateway_app
 from scaffold.cli.new import new_app
 from scaffold.cli.patterns import patterns_app
+from scaffold.cli.update import (
+    ADD_HELP,
+    CHECK_HELP,
+    REMOVE_HELP,
+    UPDATE_HELP,
+    add_command,
+    check_command,
+    remove_command,
+    update_command,
+)
 
 app = typer.Typer(
     name="mio",
@@ -21,6 +31,9 @@ app = typer.Typer(
         "  mio new service orders --defaults\n\n"
         "  mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker\n\n"
         "  mio patterns list\n\n"
+        "  mio update services/orders services/billing\n\n"
+        "  mio add retry --path services/orders\n\n"
+        "  mio check services/*\n\n"
         "  mio gateway build services/ --engine nginx --output gateway"
     ),
     no_args_is_help=True,
@@ -28,6 +41,10 @@ app = typer.Typer(
 )
 app.add_typer(new_app, name="new")
 app.add_typer(patterns_app, name="patterns")
+app.command("update", help=UPDATE_HELP)(update_command)
+app.command("add", help=ADD_HELP)(add_command)
+app.command("remove", help=REMOVE_HELP)(remove_command)
+app.command("check", help=CHECK_HELP)(check_command)
 app.add_typer(gateway_app, name="gateway")
 
 

@@ -1,0 +1,57 @@
+"""`mio check`: is each service current, free of conflict markers, with a valid answers file?"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scaffold.errors import MioError
+from scaffold.history import history_bundle, released_versions, version_key
+from scaffold.project import files_with_markers, open_service
+
+
+@dataclass
+class CheckResult:
+    path: Path
+    #: The template version the service records (None when its answers file is unusable).
+    version: str | None = None
+    #: The newest template version this mio ships.
+    latest: str | None = None
+    problems: list[str] = field(default_factory=list)
+    #: Files holding unresolved conflict markers.
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "path": str(self.path), "ok": self.ok}
+
+
+def check_service(path: Path, *, bundle: Path | None = None) -> CheckResult:
+    """Check one service; every problem found is listed, none is raised."""
+    versions = released_versions(history_bundle(bundle))
+    result = CheckResult(path, latest=versions[-1] if versions else None)
+    try:
+        service = open_service(path)
+    except MioError as exc:
+        result.problems.append(exc.message)
+        return result
+    result.version = service.version
+    if service.version not in versions:
+        result.problems.append(f"records template version {service.version}, unknown to this mio")
+    elif result.latest and version_key(service.version) < version_key(result.latest):
+        result.problems.append(
+            f"behind: at {service.version}, the installed template is {result.latest}"
+            " (run `mio update`)"
+        )
+    result.conflicts = files_with_markers(service)
+    if result.conflicts:
+        result.problems.append(f"unresolved conflict markers in: {', '.join(result.conflicts)}")
+    return result

@@ -1,0 +1,162 @@
+"""`mio update`, `mio add`, `mio remove`, `mio check`: keep services current."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from scaffold.cli._common import echo, run
+
+PathsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(metavar="[PATH]...", help="Service directories (default: the current one)."),
+]
+PathOption = Annotated[
+    Path, typer.Option("--path", "-p", help="The service's directory (default: the current one).")
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change and write nothing.")
+]
+
+UPDATE_HELP = """Bring services to the installed template version, keeping their owners' edits.
+
+Copier's 3-way update, with the template history shipped inside mio (no network).
+Each service needs a clean git tree; review the result with `git diff`. Files
+where your edits meet template changes get conflict markers (exit 3). Edited
+files the new template renames or drops are carried over or kept, and reported.
+
+Examples:
+
+  mio update
+
+  mio update services/orders services/billing --dry-run
+
+  mio update --to v0.1.0
+"""
+
+
+def update_command(
+    paths: PathsArgument = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Template version to go to (default: the newest).")
+    ] = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    from scaffold.update import update_service
+
+    _run_per_service(partial(update_service, to=to, dry_run=dry_run), paths, "update")
+
+
+ADD_HELP = """Add a catalog pattern to a service, in place, at its current template version.
+
+The pattern's files, dependencies and settings arrive through the same 3-way
+update as `mio update`, so the service's git tree must be clean.
+
+Examples:
+
+  mio add retry
+
+  mio add async-messaging --messaging redis --path services/orders
+"""
+
+
+def add_command(
+    pattern_id: Annotated[
+        str, typer.Argument(metavar="PATTERN", help="Pattern id (`mio patterns list`).")
+    ],
+    path: PathOption = Path("."),
+    value: Annotated[
+        str | None, typer.Option("--value", help="Which of the pattern's choices to use.")
+    ] = None,
+    gateway: Annotated[str | None, typer.Option(help="The gateway, for a gateway pattern.")] = None,
+    messaging: Annotated[
+        str | None, typer.Option(help="The broker, for a messaging pattern.")
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Answer a further question: KEY=VALUE; repeatable."),
+    ] = None,
+    dry_run: DryRunOption = False,
+) -> None:
+    from scaffold.answers import parse_data
+    from scaffold.change import add_pattern
+
+    def action(service: Path) -> Any:
+        answers = parse_data(data or [])
+        answers.update({k: v for k, v in {"gateway": gateway, "messaging": messaging}.items() if v})
+        return add_pattern(service, pattern_id, value=value, data=answers, dry_run=dry_run)
+
+    _run_one(action, path)
+
+
+REMOVE_HELP = """Remove a catalog pattern from a service, in place.
+
+Files only that pattern brought go away, unless you edited them: those are kept
+and reported. Dependencies and settings follow the pattern.
+
+Example:
+
+  mio remove retry --path services/orders
+"""
+
+
+def remove_command(
+    pattern_id: Annotated[str, typer.Argument(metavar="PATTERN", help="Pattern id.")],
+    path: PathOption = Path("."),
+    dry_run: DryRunOption = False,
+) -> None:
+    from scaffold.change import remove_pattern
+
+    _run_one(partial(remove_pattern, pattern_id=pattern_id, dry_run=dry_run), path)
+
+
+CHECK_HELP = """Check services for CI: exit 1 when any is behind the installed template
+version, holds unresolved conflict markers, or has a missing or invalid answers file.
+
+Examples:
+
+  mio check
+
+  mio check services/* --json
+"""
+
+
+def check_command(
+    paths: PathsArgument = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list, one object per service.")
+    ] = False,
+) -> None:
+    from scaffold.batch import overall_exit_code, run_each
+    from scaffold.check import check_service
+    from scaffold.reports import check_json, check_summary
+
+    outcomes = run(lambda: run_each(check_service, paths or [Path(".")]))
+    echo(check_json(outcomes) if as_json else check_summary(outcomes))
+    raise typer.Exit(overall_exit_code(outcomes))
+
+
+def _run_one(action: Any, path: Path) -> None:
+    from scaffold.batch import Outcome
+    from scaffold.reports import update_summary
+
+    report = run(lambda: action(path))
+    echo(update_summary([Outcome(path, result=report, exit_code=report.exit_code)]))
+    raise typer.Exit(report.exit_code)
+
+
+def _run_per_service(action: Any, paths: list[Path] | None, verb: str) -> None:
+    from scaffold.batch import overall_exit_code, run_each
+    from scaffold.reports import update_summary
+
+    if not paths or len(paths) == 1:
+        _run_one(action, (paths or [Path(".")])[0])
+    outcomes = run(lambda: run_each(action, paths or []))
+    echo(update_summary(outcomes))
+    failed = sum(1 for o in outcomes if o.error)
+    conflicted = sum(1 for o in outcomes if o.result is not None and o.result.conflicts)
+    echo(f"{verb}: {len(outcomes)} services, {failed} not updated, {conflicted} with conflicts")
+    raise typer.Exit(overall_exit_code(outcomes))

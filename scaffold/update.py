@@ -1,0 +1,361 @@
+"""`mio update`, `mio add`, `mio remove`: Copier's 3-way update, offline, and no edit lost.
+
+Copier does the update itself: it rebuilds the service's recorded version with its
+last answers, diffs that against the service, renders the new version (or the
+new answers) and applies the diff, leaving inline conflict markers where an
+owner's edit meets a template change. mio adds, around it:
+
+- the template history from the installed package (:func:`scaffold.history.offline_template`);
+- checks before a byte is written: a clean git tree, a valid answers file, a
+  released target version that is not a downgrade;
+- conflict detection: Copier exits 0 with markers in files; mio reports them (exit 3);
+- protection of edited files the template no longer has. Copier deletes a file the
+  new version drops or renames even when its owner edited it. mio compares each
+  deleted file with the old version's rendering; an edited one is carried into the
+  file it was renamed to (a 3-way merge) or, when there is none, put back and reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from scaffold.errors import GenerationFailed, InvalidInput, MioError
+from scaffold.history import history_bundle, offline_template, released_versions, version_key
+from scaffold.project import (
+    ANSWERS_FILE,
+    Service,
+    changed_paths,
+    files_with_markers,
+    git,
+    head_content,
+    is_dirty,
+    open_service,
+)
+from scaffold.resources import TEMPLATE_SOURCE, template_tag
+
+#: How alike a dropped file and a new file must be to count as a rename.
+RENAME_SIMILARITY = 0.6
+_WILDCARD = re.compile(r"[*?\[\]\\]")
+_UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
+
+
+@dataclass
+class UpdateReport:
+    """What an update did (or, with ``dry_run``, would do) to one service."""
+
+    path: Path
+    from_version: str
+    to_version: str
+    updated: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    #: Files holding conflict markers to resolve.
+    conflicts: list[str] = field(default_factory=list)
+    #: Edited files the template no longer has, kept in place.
+    kept: list[str] = field(default_factory=list)
+    #: ``(old, new)``: a file the template renamed, with the owner's edits carried over.
+    carried: list[tuple[str, str]] = field(default_factory=list)
+    #: Answers that changed: ``name -> (before, after)``.
+    answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.updated
+            or self.added
+            or self.removed
+            or self.conflicts
+            or self.carried
+            or self.answers
+            or self.from_version != self.to_version
+        )
+
+    @property
+    def exit_code(self) -> int:
+        return 3 if self.conflicts else 0
+
+
+def update_service(
+    path: Path,
+    *,
+    to: str | None = None,
+    data: dict[str, Any] | None = None,
+    bundle: Path | None = None,
+    dry_run: bool = False,
+) -> UpdateReport:
+    """Bring the service at ``path`` to version ``to`` (default: the newest released).
+
+    ``data`` changes answers (this is how patterns are added and removed); without
+    ``to``, a change of answers stays at the service's current version.
+    """
+    service = open_service(path)
+    bundle = history_bundle(bundle)
+    target = _target_version(service, to, bundle, keep_version=data is not None)
+    new_answers = {**service.answers, **(data or {})}
+    changes = {
+        key: (service.answers.get(key), value)
+        for key, value in new_answers.items()
+        if service.answers.get(key) != value
+    }
+    report = UpdateReport(service.path, service.version, target, answers=changes, dry_run=dry_run)
+    if target == service.version and not changes:
+        return report
+    if is_dirty(service):
+        raise InvalidInput(
+            f"{service.path}: the git tree has uncommitted changes or untracked files;"
+            " an update needs a clean tree so you can review its diff",
+            hint="commit or stash your changes, then run it again",
+        )
+    if not dry_run:
+        return _apply(service, report, new_answers, bundle)
+    with tempfile.TemporaryDirectory(prefix="mio-dry-run-") as tmp:
+        clone = Path(tmp) / "repo"
+        git("clone", "--quiet", "--shared", str(service.repo_root), str(clone), cwd=Path(tmp))
+        shadow = replace(service, path=clone / service.prefix, repo_root=clone)
+        return replace(_apply(shadow, report, new_answers, bundle), path=service.path)
+
+
+def _target_version(service: Service, to: str | None, bundle: Path, *, keep_version: bool) -> str:
+    versions = released_versions(bundle)
+    if not versions:
+        raise GenerationFailed(f"no template versions in {bundle}", hint="reinstall mio")
+    if service.version not in versions:
+        raise InvalidInput(
+            f"{service.path}: records template version {service.version}, which this mio does not"
+            f" know (newest: {versions[-1]})",
+            hint="install the mio release that made it, or a newer one",
+        )
+    target = template_tag(to) if to else (service.version if keep_version else versions[-1])
+    if target not in versions:
+        raise InvalidInput(
+            f"--to {to}: not a released template version; released: {', '.join(versions)}"
+        )
+    if version_key(target) < version_key(service.version):
+        raise InvalidInput(
+            f"{service.path}: is at {service.version}; going back to {target} is not supported"
+        )
+    return target
+
+
+def _apply(
+    service: Service, report: UpdateReport, answers: dict[str, Any], bundle: Path
+) -> UpdateReport:
+    from copier import run_update
+    from copier.errors import CopierError
+
+    try:
+        with offline_template(bundle):
+            run_update(
+                dst_path=service.path,
+                data=answers,
+                vcs_ref=report.to_version,
+                defaults=True,
+                overwrite=True,
+                quiet=True,
+                unsafe=False,
+                conflict="inline",
+            )
+            _sort_changes(service, report)
+            if report.removed:
+                _protect_edits(service, report, bundle)
+    except BaseException as exc:
+        # The tree was clean: going back to the last commit loses nothing of the owner's.
+        _roll_back(service)
+        if isinstance(exc, MioError | KeyboardInterrupt):
+            raise
+        text = str(exc).strip()
+        message = text.splitlines()[0] if text else type(exc).__name__
+        if isinstance(exc, CopierError) and "validation error" in message.lower():
+            raise InvalidInput(f"{service.path}: {message}") from exc
+        if not isinstance(exc, Exception):
+            raise
+        raise GenerationFailed(
+            f"{service.path}: the update failed and was rolled back, nothing changed:"
+            f" {type(exc).__name__}: {message}"
+        ) from exc
+    return report
+
+
+def _roll_back(service: Service) -> None:
+    """Return the service's directory to its last commit (it was clean before the update)."""
+    for args in (
+        ("reset", "--quiet", "--", "."),
+        ("checkout", "--quiet", "--", "."),
+        ("clean", "-d", "--force", "--quiet", "--", "."),
+    ):
+        git(*args, cwd=service.path, check=False)
+
+
+def _sort_changes(service: Service, report: UpdateReport) -> None:
+    touched = []
+    for status, name in changed_paths(service):
+        if name == ANSWERS_FILE:
+            continue
+        if status in _UNMERGED:
+            report.conflicts.append(name)
+            continue
+        touched.append(name)
+        if status == "??" or status[0] == "A":
+            report.added.append(name)
+        elif "D" in status:
+            report.removed.append(name)
+        else:
+            report.updated.append(name)
+    for name in files_with_markers(service, touched):
+        report.conflicts.append(name)
+        for bucket in (report.added, report.updated):
+            if name in bucket:
+                bucket.remove(name)
+    report.conflicts.sort()
+
+
+def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None:
+    """Keep the owner's edits in files the update deleted (template drops and renames).
+
+    A deleted file identical to a plain (non-Jinja) file of the same name in the old
+    version was never edited. Any other is compared with the old version rendered
+    again with the service's answers. Runs inside :func:`offline_template`.
+    """
+    committed = _committed_blobs(service, report.removed)
+    verbatim = _plain_template_files(bundle, report.from_version)
+    suspects = [
+        name
+        for name in report.removed
+        if name in committed and (Path(name).name, committed[name]) not in verbatim
+    ]
+    if not suspects:
+        return
+    with tempfile.TemporaryDirectory(prefix="mio-old-") as tmp:
+        old = Path(tmp) / "old"
+        _render(service.answers, report.from_version, old, only=suspects)
+        for name in suspects:
+            ours = head_content(service, name)
+            if ours is None:
+                continue
+            base_file = old / name
+            base = base_file.read_bytes() if base_file.is_file() else None
+            if base == ours:
+                continue  # never edited: the template may drop it
+            report.removed.remove(name)
+            renamed = _renamed_to(base, report.added, service) if base is not None else None
+            if renamed is not None and base is not None:
+                clean = _carry_edits(service.path / renamed, ours, base, Path(tmp))
+                report.carried.append((name, renamed))
+                if not clean:
+                    report.added.remove(renamed)
+                    report.conflicts.append(renamed)
+                    report.conflicts.sort()
+            else:
+                restored = service.path / name
+                restored.parent.mkdir(parents=True, exist_ok=True)
+                restored.write_bytes(ours)
+                report.kept.append(name)
+
+
+def _committed_blobs(service: Service, names: list[str]) -> dict[str, str]:
+    """The git blob id of each file in the service's last commit."""
+    if not names:
+        return {}
+    listing = git("ls-tree", "-z", "HEAD", "--", *names, cwd=service.path)
+    blobs = {}
+    for entry in listing.split("\0"):
+        if entry:
+            meta, name = entry.split("\t", 1)
+            blobs[name] = meta.split()[2]
+    return blobs
+
+
+def _plain_template_files(bundle: Path, version: str) -> set[tuple[str, str]]:
+    """``(file name, blob id)`` of the files a template version copies without rendering."""
+    with tempfile.TemporaryDirectory(prefix="mio-history-") as tmp:
+        repo = Path(tmp)
+        git("init", "--quiet", "--bare", cwd=repo)
+        git("fetch", "--quiet", str(bundle), f"refs/tags/{version}:refs/tags/{version}", cwd=repo)
+        listing = git("ls-tree", "-r", "-z", version, "--", "template/", cwd=repo)
+    plain = set()
+    for entry in listing.split("\0"):
+        if entry:
+            meta, name = entry.split("\t", 1)
+            if not name.endswith(".jinja") and "{{" not in Path(name).name:
+                plain.add((Path(name).name, meta.split()[2]))
+    return plain
+
+
+def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[str]) -> None:
+    """Render the files ``only`` of template ``version`` with ``answers`` into ``target``.
+
+    Runs inside :func:`offline_template`.
+    """
+    from copier import run_copy
+
+    run_copy(
+        src_path=TEMPLATE_SOURCE,
+        dst_path=target,
+        data=answers,
+        vcs_ref=version,
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+        exclude=["*", *(_exactly(name) for name in only)],
+    )
+
+
+def _exactly(name: str) -> str:
+    """A gitignore-style pattern that takes back (``!``) exactly the path ``name``."""
+    return "!/" + _WILDCARD.sub(lambda match: "\\" + match.group(0), name)
+
+
+def _renamed_to(base: bytes, added: list[str], service: Service) -> str | None:
+    """The new file most like ``base`` (the old template's rendering), if alike enough."""
+    try:
+        old_text = base.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    best, best_ratio = None, RENAME_SIMILARITY
+    for name in added:
+        try:
+            new_text = (service.path / name).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        ratio = difflib.SequenceMatcher(None, old_text, new_text, autojunk=False).ratio()
+        if ratio >= best_ratio:
+            best, best_ratio = name, ratio
+    return best
+
+
+def _carry_edits(renamed: Path, ours: bytes, base: bytes, scratch: Path) -> bool:
+    """3-way merge the owner's edits (``base`` -> ``ours``) into the renamed file.
+
+    Returns whether the merge was clean; otherwise the file holds conflict markers.
+    """
+    ours_file, base_file = scratch / "ours", scratch / "base"
+    ours_file.write_bytes(ours)
+    base_file.write_bytes(base)
+    result = subprocess.run(
+        [
+            "git",
+            "merge-file",
+            "-p",
+            "-L",
+            "before updating",
+            "-L",
+            "last update",
+            "-L",
+            "after updating",
+            str(ours_file),
+            str(base_file),
+            str(renamed),
+        ],
+        capture_output=True,
+    )
+    if result.returncode < 0 or result.returncode > 127:
+        raise GenerationFailed(f"git merge-file failed on {renamed.name}")
+    renamed.write_bytes(result.stdout)
+    return result.returncode == 0
