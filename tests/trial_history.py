@@ -50,8 +50,14 @@ def make_v2(root: Path) -> None:
     edit(template / PACKAGE / "health.py", CHANGED_LINE_OLD, CHANGED_LINE_NEW)
     (template / PACKAGE / "middleware.py").rename(template / PACKAGE / "http_middleware.py")
     edit(template / PACKAGE / "http_middleware.py", RENAMED_LINE_OLD, RENAMED_LINE_NEW)
-    for name in ("app.py.jinja", "outbound.py"):
-        edit(template / PACKAGE / name, "from .middleware import", "from .http_middleware import")
+    importers = [
+        path
+        for path in (template / PACKAGE).rglob("*")
+        if path.is_file() and "from .middleware import" in path.read_text()
+    ]
+    assert importers, "no module imports the renamed middleware"
+    for path in importers:
+        edit(path, "from .middleware import", "from .http_middleware import")
     (template / DROPPED).unlink()
     (template / ADDED).write_text("# Contributing\n\nRun `pytest`, `ruff check .` and `mypy`.\n")
 
@@ -93,9 +99,9 @@ def demo_pattern_history(work: Path) -> tuple[Path, Path]:
     retry.write_text('"""How often outbound calls are tried."""\n\nATTEMPTS = 3\n')
     edit(
         root / "template" / "pyproject.toml.jinja",
-        '    "httpx>=0.27,<1",\n]',
-        '    "httpx>=0.27,<1",\n'
-        f"{{% if messaging == 'demo-queue' %}}    {DEMO_DEPENDENCY}\n{{% endif %}}]",
+        "dependencies = [\n",
+        "dependencies = [\n"
+        f"{{% if messaging == 'demo-queue' %}}    {DEMO_DEPENDENCY}\n{{% endif %}}",
     )
     bundle = work / "demo.bundle"
     record_release(root, bundle, BASE)
