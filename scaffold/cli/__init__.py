@@ -12,7 +12,15 @@ class Interrupted(BaseException):
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Remembered too: a library may catch the exception and raise another in its place.
+    _common_state()["interrupted"] = True
     raise Interrupted
+
+
+def _common_state() -> dict[str, bool]:
+    from scaffold.cli._common import state
+
+    return state
 
 
 def main() -> None:
@@ -27,3 +35,6 @@ def main() -> None:
         # interrupted after its final move is complete.
         print("Interrupted.", file=sys.stderr)
         sys.exit(130)
+    finally:
+        # The work is done or reported: a late Ctrl-C must not kill the exiting interpreter.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

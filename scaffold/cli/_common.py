@@ -12,7 +12,7 @@ from scaffold.errors import MioError
 
 T = TypeVar("T")
 
-state = {"debug": False}
+state = {"debug": False, "interrupted": False}
 
 
 def fail(message: str, *, hint: str | None = None, code: int = 1) -> NoReturn:
@@ -28,13 +28,23 @@ def run(action: Callable[[], T]) -> T:
     try:
         return action()
     except MioError as exc:
+        if state["interrupted"]:
+            _reraise_interrupt(exc)
         if state["debug"]:
             raise
         fail(exc.message, hint=exc.hint, code=exc.exit_code)
     except Exception as exc:
+        if state["interrupted"]:  # Ctrl-C, caught and replaced by a library on its way up
+            _reraise_interrupt(exc)
         if state["debug"]:
             raise
         fail(f"{type(exc).__name__}: {exc}", hint="run again with --debug for the traceback")
+
+
+def _reraise_interrupt(cause: Exception) -> NoReturn:
+    from scaffold.cli import Interrupted
+
+    raise Interrupted from cause
 
 
 def echo(message: str = "") -> None:
