@@ -10,18 +10,22 @@ from typing import Any
 from scaffold.resources import resource_root
 
 ROOT = Path(__file__).resolve().parent.parent
+MYPY_CACHE = ROOT / ".cache" / "mypy"
 
 
 def run_in(
     python: Path, project: Path, *args: str, env: dict[str, str] | None = None, timeout: int = 600
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m <args>`` inside a generated project."""
+    """Run ``python -m <args>`` inside a generated project.
+
+    mypy shares one cache across projects, so third-party packages are analysed once.
+    """
     return subprocess.run(
         [str(python), "-m", *args],
         cwd=project,
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={"MYPY_CACHE_DIR": str(MYPY_CACHE), **os.environ, **(env or {})},
         timeout=timeout,
     )
 
