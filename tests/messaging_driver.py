@@ -6,8 +6,10 @@ Runs the service in process (its FastAPI app, lifespan and broker connection), t
 HTTP to it through httpx's ASGI transport, and prints one JSON object of what it saw.
 The mio test that calls it makes the assertions. CHECK is one of:
 
-- delivery: POST many items, re-publish some events (duplicates), wait for every one
-  to be handled;
+- delivery: publish many events through the service (the first --http of them by
+  POST /items, the rest straight through its publisher, the code POST /items calls,
+  which keeps the run short), re-publish some (duplicates), wait for every one to be
+  handled;
 - fault: POST items through a TCP proxy to the broker, cut every connection midway
   (the proxy stops listening for a moment), restore, wait for what was acknowledged;
 - unreachable: start with the broker's address unreachable, probe, then make it
@@ -104,6 +106,18 @@ async def post_items(
     return acked, failed
 
 
+async def publish_all(messaging: Any, events: list[Any], concurrency: int) -> int:
+    """Publish through the service's publisher, `concurrency` at a time; failures raise."""
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(event: Any) -> None:
+        async with semaphore:
+            await messaging.publish(event)
+
+    await asyncio.gather(*(one(event) for event in events))
+    return 0
+
+
 def summary(messaging: Any, acked: list[str]) -> dict[str, Any]:
     entries = messaging.item_log.entries
     consumed = {str(event.item_id) for event in entries}
@@ -122,12 +136,20 @@ def summary(messaging: Any, acked: list[str]) -> dict[str, Any]:
 async def delivery(args: argparse.Namespace) -> dict[str, Any]:
     app = make_app(args, args.url)
     messaging = app.state.messaging
+    ItemCreatedEvent = importlib.import_module(f"{args.package}.messaging.events").ItemCreated  # noqa: N806
     async with app.router.lifespan_context(app):
         assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             started = time.perf_counter()
-            acked, failed = await post_items(client, args.count, args.concurrency)
+            http_count = min(args.http, args.count)
+            acked, failed = await post_items(client, http_count, args.concurrency)
+            direct = [
+                ItemCreatedEvent(item_id=uuid4(), name=f"item-{index}")
+                for index in range(http_count, args.count)
+            ]
+            failed += await publish_all(messaging, direct, args.concurrency)
+            acked += [str(event.item_id) for event in direct]
             published = time.perf_counter() - started
             all_handled = await wait_for(lambda: messaging.inbox.handled >= len(acked), 60)
             elapsed = time.perf_counter() - started
@@ -139,6 +161,7 @@ async def delivery(args: argparse.Namespace) -> dict[str, Any]:
             return {
                 **summary(messaging, acked),
                 "failed": failed,
+                "via_http": http_count,
                 "resent": len(again),
                 "all_handled": all_handled,
                 "publish_seconds": round(published, 2),
@@ -168,6 +191,16 @@ async def fault(args: argparse.Namespace) -> dict[str, Any]:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
                 acked, failed = await post_items(client, args.count, args.concurrency, maybe_cut)
+                # The connection comes back: publishing works again.
+                deadline = time.monotonic() + 30
+                recovered = False
+                while not recovered and time.monotonic() < deadline:
+                    response = await client.post("/items", json={"name": "after the cut"})
+                    recovered = response.status_code == 201
+                    if recovered:
+                        acked.append(response.json()["id"])
+                    else:
+                        await asyncio.sleep(0.2)
                 acked_set = set(acked)
                 consumed = lambda: {str(e.item_id) for e in messaging.item_log.entries}  # noqa: E731
                 all_handled = await wait_for(lambda: acked_set <= consumed(), 60)
@@ -177,6 +210,7 @@ async def fault(args: argparse.Namespace) -> dict[str, Any]:
                     **summary(messaging, acked),
                     "failed": failed,
                     "cut": bool(cuts),
+                    "recovered": recovered,
                     "all_handled": all_handled,
                 }
     finally:
@@ -227,6 +261,7 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--duplicates", type=int, default=500)
+    parser.add_argument("--http", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--redelivery", type=float, default=2.0)
     parser.add_argument("--outage", type=float, default=1.0)

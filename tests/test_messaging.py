@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,11 @@ def drive(python: Path, project: Path, check: str, url: str, *options: str) -> d
     return outcome
 
 
+def assert_all_passed(output: str) -> None:
+    summary = output.strip().splitlines()[-1]
+    assert re.match(r"\d+ passed(, \d+ warnings?)? in ", summary), summary  # nothing failed, nothing skipped
+
+
 @pytest.fixture(scope="module", params=sorted(BROKER_URLS))
 def broker_service(request: pytest.FixtureRequest, copie_session: Any) -> tuple[str, Path]:
     """A service generated for one real broker (shared by the checks of that broker)."""
@@ -63,7 +68,7 @@ def test_every_choice_renders_a_service_passing_ruff_mypy_and_its_tests(
     assert_ok(run_in(service_python, project, "mypy"))
     tests = run_service_tests(service_python, project, env={"ORDERS_BROKER_URL": "memory://"})
     assert_ok(tests)
-    assert (" 28 passed" if choice != "none" else " 14 passed") in tests.stdout
+    assert_all_passed(tests.stdout)
 
 
 def test_generated_suite_passes_against_the_real_broker(
@@ -74,7 +79,7 @@ def test_generated_suite_passes_against_the_real_broker(
         service_python, project, env={"ORDERS_BROKER_URL": BROKER_URLS[broker]}
     )
     assert_ok(result)
-    assert " 28 passed" in result.stdout
+    assert_all_passed(result.stdout)
 
 
 def test_ten_thousand_events_are_all_consumed_once_and_duplicates_counted(
@@ -103,6 +108,7 @@ def test_a_cut_connection_loses_no_acknowledged_event_and_repeats_no_effect(
         "--count", "600", "--concurrency", "8", "--redelivery", "2", "--outage", "1",
     )
     assert outcome["cut"]
+    assert outcome["recovered"]  # publishing works again once the connection is back
     assert outcome["acked"] > 0
     assert outcome["all_handled"]
     assert outcome["missing_count"] == 0, outcome["missing"]  # every 201 was consumed
@@ -166,9 +172,3 @@ def test_the_asyncapi_command_writes_the_channels(copie: Any, service_python: Pa
     assert document["asyncapi"].startswith("3.")
     assert document["info"]["title"] == "orders"
     assert "items.created" in json.dumps(document["channels"])
-
-
-def test_the_driver_runs_with_the_service_python_only() -> None:
-    # The driver must not import mio: it runs in the generated service's environment.
-    assert "scaffold" not in DRIVER.read_text()
-    assert sys.executable  # mio's own interpreter is not the one running the driver
