@@ -77,7 +77,10 @@ def make_app(args: argparse.Namespace, url: str) -> Any:
 
 
 async def post_items(
-    client: httpx.AsyncClient, count: int, concurrency: int, on_progress: Callable[[int], Awaitable[None]] | None = None
+    client: httpx.AsyncClient,
+    count: int,
+    concurrency: int,
+    on_progress: Callable[[int], Awaitable[None]] | None = None,
 ) -> tuple[list[str], int]:
     """POST `count` items; the ids of those acknowledged (201), and how many failed."""
     acked: list[str] = []
@@ -136,7 +139,7 @@ def summary(messaging: Any, acked: list[str]) -> dict[str, Any]:
 async def delivery(args: argparse.Namespace) -> dict[str, Any]:
     app = make_app(args, args.url)
     messaging = app.state.messaging
-    ItemCreatedEvent = importlib.import_module(f"{args.package}.messaging.events").ItemCreated  # noqa: N806
+    events = importlib.import_module(f"{args.package}.messaging.events")
     async with app.router.lifespan_context(app):
         assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
         transport = httpx.ASGITransport(app=app)
@@ -145,7 +148,7 @@ async def delivery(args: argparse.Namespace) -> dict[str, Any]:
             http_count = min(args.http, args.count)
             acked, failed = await post_items(client, http_count, args.concurrency)
             direct = [
-                ItemCreatedEvent(item_id=uuid4(), name=f"item-{index}")
+                events.ItemCreated(item_id=uuid4(), name=f"item-{index}")
                 for index in range(http_count, args.count)
             ]
             failed += await publish_all(messaging, direct, args.concurrency)

@@ -22,7 +22,9 @@ BROKER_URLS = {
     "nats": "nats://127.0.0.1:4222",
 }
 CHOICES = ["none", "memory", "redis", "rabbitmq", "nats", "kafka"]
-EXTRAS = {"memory": "redis", "redis": "redis", "rabbitmq": "rabbit", "nats": "nats", "kafka": "kafka"}
+EXTRAS = {
+    "memory": "redis", "redis": "redis", "rabbitmq": "rabbit", "nats": "nats", "kafka": "kafka"
+}
 
 
 def drive(python: Path, project: Path, check: str, url: str, *options: str) -> dict[str, Any]:
@@ -42,7 +44,8 @@ def drive(python: Path, project: Path, check: str, url: str, *options: str) -> d
 
 def assert_all_passed(output: str) -> None:
     summary = output.strip().splitlines()[-1]
-    assert re.match(r"\d+ passed(, \d+ warnings?)? in ", summary), summary  # nothing failed, nothing skipped
+    # Nothing failed, nothing skipped.
+    assert re.match(r"\d+ passed(, \d+ warnings?)? in ", summary), summary
 
 
 @pytest.fixture(scope="module", params=sorted(BROKER_URLS))
@@ -58,7 +61,8 @@ def test_every_choice_renders_a_service_passing_ruff_mypy_and_its_tests(
 ) -> None:
     project = render(copie, messaging=choice)
     assert (project / "src" / "orders" / "messaging").is_dir() == (choice != "none")
-    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    dependencies = pyproject["project"]["dependencies"]
     faststream = [d for d in dependencies if d.startswith("faststream")]
     if choice == "none":
         assert not faststream
