@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,11 @@ def assert_all_passed(output: str) -> None:
     assert re.match(r"\d+ passed(, \d+ warnings?)? in ", summary), summary
 
 
+@pytest.fixture(scope="session")
+def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mypy-cache")
+
+
 @pytest.fixture(scope="module", params=sorted(BROKER_URLS))
 def broker_service(request: pytest.FixtureRequest, copie_session: Any) -> tuple[str, Path]:
     """A service generated for one real broker (shared by the checks of that broker)."""
@@ -57,7 +63,7 @@ def broker_service(request: pytest.FixtureRequest, copie_session: Any) -> tuple[
 
 @pytest.mark.parametrize("choice", CHOICES)
 def test_every_choice_renders_a_service_passing_ruff_mypy_and_its_tests(
-    copie: Any, service_python: Path, choice: str
+    copie: Any, service_python: Path, mypy_cache: Path, choice: str
 ) -> None:
     project = render(copie, messaging=choice)
     assert (project / "src" / "orders" / "messaging").is_dir() == (choice != "none")
@@ -68,11 +74,15 @@ def test_every_choice_renders_a_service_passing_ruff_mypy_and_its_tests(
         assert not faststream
     else:
         assert faststream == [f"faststream[{EXTRAS[choice]}]>=0.7,<0.8"]  # never the cli extra
+    # mypy and the tests side by side; mypy's cache of third-party packages is shared.
+    env = {"ORDERS_BROKER_URL": "memory://", "MYPY_CACHE_DIR": str(mypy_cache)}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        mypy = pool.submit(run_in, service_python, project, "mypy", env=env)
+        tests = pool.submit(run_service_tests, service_python, project, env=env)
     assert_ok(run_in(service_python, project, "ruff", "check", "."))
-    assert_ok(run_in(service_python, project, "mypy"))
-    tests = run_service_tests(service_python, project, env={"ORDERS_BROKER_URL": "memory://"})
-    assert_ok(tests)
-    assert_all_passed(tests.stdout)
+    assert_ok(mypy.result())
+    assert_ok(tests.result())
+    assert_all_passed(tests.result().stdout)
 
 
 def test_generated_suite_passes_against_the_real_broker(
