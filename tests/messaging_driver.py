@@ -69,7 +69,7 @@ def make_app(args: argparse.Namespace, url: str) -> Any:
     settings = settings_class(
         _env_file=None,
         broker_url=url,
-        channel_prefix=f"mio-{uuid4().hex[:10]}.",
+        channel_prefix=args.prefix,
         message_redelivery_seconds=args.redelivery,
         log_level="WARNING",
     )
@@ -254,7 +254,51 @@ async def unreachable(args: argparse.Namespace) -> dict[str, Any]:
         await proxy.close()
 
 
+async def clean_up(package: str, url: str, prefix: str) -> None:
+    """Remove what a run left on the broker (its names all start with its own prefix)."""
+    scheme = urlsplit(url).scheme
+    if scheme.startswith("redis"):
+        import redis.asyncio as redis
+
+        client = redis.from_url(url)
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+    elif scheme == "nats":
+        import nats
+
+        connection = await nats.connect(url)
+        js = connection.jetstream()
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in prefix)
+        for info in await js.streams_info():
+            if info.config.name and info.config.name.startswith(stem):
+                await js.delete_stream(info.config.name)
+        await connection.close()
+    elif scheme.startswith("amqp"):
+        import aio_pika
+
+        broker = importlib.import_module(f"{package}.messaging.broker")
+        events = importlib.import_module(f"{package}.messaging.events")
+        runtime = importlib.import_module(f"{package}.messaging.runtime")
+        channels = events.Channels.named(runtime.SERVICE_NAME, prefix)
+        connection = await aio_pika.connect(url)
+        channel = await connection.channel()
+        await channel.queue_delete(f"{channels.group}.{channels.items_created}")
+        await channel.queue_delete(broker.dead_letter_queue(channels).name)
+        await channel.exchange_delete(broker._exchange(channels).name)
+        await channel.exchange_delete(broker._dead_letter_exchange(channels).name)
+        await connection.close()
+
+
 CHECKS = {"delivery": delivery, "fault": fault, "unreachable": unreachable}
+
+
+async def run_check(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        return await CHECKS[args.check](args)
+    finally:
+        await clean_up(args.package, args.url, args.prefix)
 
 
 def main() -> None:
@@ -269,7 +313,8 @@ def main() -> None:
     parser.add_argument("--redelivery", type=float, default=2.0)
     parser.add_argument("--outage", type=float, default=1.0)
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(CHECKS[args.check](args))))
+    args.prefix = f"mio-{uuid4().hex[:10]}."  # names of this run only
+    print(json.dumps(asyncio.run(run_check(args))))
 
 
 if __name__ == "__main__":
