@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from helpers import assert_ok, render, run_in, run_service_tests
+from helpers import ROOT, assert_ok, render, run_in, run_service_tests
 
 DRIVER = Path(__file__).with_name("messaging_driver.py")
 BROKER_URLS = {
@@ -186,3 +186,13 @@ def test_the_asyncapi_command_writes_the_channels(copie: Any, service_python: Pa
     assert document["asyncapi"].startswith("3.")
     assert document["info"]["title"] == "orders"
     assert "items.created" in json.dumps(document["channels"])
+
+
+def test_the_catalog_and_docs_say_plainly_that_kafka_is_covered_in_memory_only() -> None:
+    from scaffold.catalog import load_catalog
+
+    entry = load_catalog()["async-messaging"]
+    stated = " ".join((*entry.tradeoffs, *entry.notes))
+    assert "Kafka is only covered with FastStream's in-memory test broker" in stated
+    docs = (ROOT / "docs" / "messaging.md").read_text()
+    assert "## Kafka: covered in memory only" in docs
