@@ -56,6 +56,12 @@ def one_run(python: Path, project: Path, mode: str, broker: str) -> float:
     return rate
 
 
+def span(rates: list[float]) -> str:
+    """Median (min to max), as the other benchmark sections print it."""
+    low, high = min(rates), max(rates)
+    return f"{statistics.median(rates):,.0f} ({low:,.0f}\N{EN DASH}{high:,.0f})"
+
+
 def main() -> str:
     python = service_python()
     rows = []
@@ -68,9 +74,8 @@ def main() -> str:
                     rates[mode].append(one_run(python, project, mode, broker))
             service, raw = (statistics.median(rates[m]) for m in ("service", "raw"))
             rows.append(
-                f"| {broker} | {service:,.0f} ({min(rates['service']):,.0f}–"
-                f"{max(rates['service']):,.0f}) | {raw:,.0f} ({min(rates['raw']):,.0f}–"
-                f"{max(rates['raw']):,.0f}) | {service / raw:.2f} |"
+                f"| {broker} | {span(rates['service'])} | {span(rates['raw'])} "
+                f"| {service / raw:.2f} |"
             )
     return "\n".join(
         [
@@ -78,9 +83,10 @@ def main() -> str:
             "",
             f"Publish-to-consume throughput, messages/s: {COUNT:,} events published "
             f"{CONCURRENCY} at a time, clock stopped when the last one was consumed and "
-            f"acknowledged; median (min–max) of {REPEATS} interleaved runs. The generated "
-            "service (FastStream publisher, idempotent subscriber, ack per message) against "
-            "the broker's raw client doing the same work (pydantic event, ack per message).",
+            f"acknowledged; median (min\N{EN DASH}max) of {REPEATS} interleaved runs. "
+            "The generated service (FastStream publisher, idempotent subscriber, ack per "
+            "message) against the broker's raw client doing the same work (pydantic event, "
+            "ack per message).",
             "",
             "| broker | generated service | raw client | ratio |",
             "|---|---|---|---|",
