@@ -1,0 +1,108 @@
+"""Publish-to-consume throughput of a generated service on real Redis and NATS, beside
+the raw clients (redis-py, nats-py) doing the same work in the same run.
+
+    python bench/bench_messaging.py
+
+Renders a service per broker from this checkout's template, then runs
+bench/messaging_worker.py in the Python of the generated services' environment
+(`MIO_SERVICE_PYTHON`, default: the test suite's shared environment under .cache/).
+Each run publishes COUNT events, CONCURRENCY at a time, and stops the clock when the
+last one has been consumed and acknowledged. Prints a markdown section.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKER = Path(__file__).with_name("messaging_worker.py")
+BROKERS = {"redis": "redis://127.0.0.1:6379/0", "nats": "nats://127.0.0.1:4222"}
+COUNT = 5_000
+CONCURRENCY = 64
+REPEATS = 5
+
+
+def service_python() -> Path:
+    configured = os.environ.get("MIO_SERVICE_PYTHON")
+    return Path(configured) if configured else ROOT / ".cache" / "service-venv" / "bin" / "python"
+
+
+def render(broker: str, destination: Path) -> Path:
+    from copier import run_copy
+
+    project = destination / broker
+    run_copy(
+        str(ROOT),
+        project,
+        data={"service_name": "orders", "messaging": broker},
+        defaults=True,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
+    return project
+
+
+def one_run(python: Path, project: Path, mode: str, broker: str) -> float:
+    result = subprocess.run(
+        [str(python), str(WORKER), mode, broker, BROKERS[broker], str(COUNT), str(CONCURRENCY)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{mode} {broker} failed:\n{result.stderr[-2000:]}")
+    rate: float = json.loads(result.stdout.strip().splitlines()[-1])["rate"]
+    return rate
+
+
+def span(rates: list[float]) -> str:
+    """Median (min to max), as the other benchmark sections print it."""
+    low, high = min(rates), max(rates)
+    return f"{statistics.median(rates):,.0f} ({low:,.0f}\N{EN DASH}{high:,.0f})"
+
+
+def main() -> str:
+    python = service_python()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for broker in BROKERS:
+            project = render(broker, Path(tmp))
+            rates: dict[str, list[float]] = {"service": [], "raw": []}
+            for _ in range(REPEATS):  # interleaved, so both see the same machine load
+                for mode in rates:
+                    rates[mode].append(one_run(python, project, mode, broker))
+            service, raw = (statistics.median(rates[m]) for m in ("service", "raw"))
+            rows.append(
+                f"| {broker} | {span(rates['service'])} | {span(rates['raw'])} "
+                f"| {service / raw:.2f} |"
+            )
+    return "\n".join(
+        [
+            "## messaging",
+            "",
+            f"Publish-to-consume throughput, messages/s: {COUNT:,} events published "
+            f"{CONCURRENCY} at a time, clock stopped when the last one was consumed and "
+            f"acknowledged; median (min\N{EN DASH}max) of {REPEATS} interleaved runs. "
+            "The generated service (FastStream publisher, idempotent subscriber, ack per "
+            "message) against the broker's raw client doing the same work (pydantic event, "
+            "ack per message).",
+            "",
+            "| broker | generated service | raw client | ratio |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+            f"Python {sys.version.split()[0]}; one process publishes and consumes.",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    print(main())

@@ -1,0 +1,1 @@
+"""Asynchronous messaging: typed events, the broker, and the handlers of this service."""

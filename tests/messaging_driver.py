@@ -1,0 +1,321 @@
+"""Drive a generated service against a real broker; run with the service's Python.
+
+    python messaging_driver.py CHECK --package PKG --url BROKER_URL [options]
+
+Runs the service in process (its FastAPI app, lifespan and broker connection), talks
+HTTP to it through httpx's ASGI transport, and prints one JSON object of what it saw.
+The mio test that calls it makes the assertions. CHECK is one of:
+
+- delivery: publish many events through the service (the first --http of them by
+  POST /items, the rest straight through its publisher, the code POST /items calls,
+  which keeps the run short), re-publish some (duplicates), wait for every one to be
+  handled;
+- fault: POST items through a TCP proxy to the broker, cut every connection midway
+  (the proxy stops listening for a moment), restore, wait for what was acknowledged;
+- unreachable: start with the broker's address unreachable, probe, then make it
+  reachable and wait for readiness.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from uuid import uuid4
+
+import httpx
+from aiomisc.pytest import TCPProxy
+
+
+def load(package: str) -> tuple[Any, Any]:
+    app_module = importlib.import_module(f"{package}.app")
+    settings_module = importlib.import_module(f"{package}.settings")
+    return app_module.create_app, settings_module.Settings
+
+
+def through(url: str, port: int) -> str:
+    """The same broker URL, but to 127.0.0.1:port (the proxy)."""
+    parts = urlsplit(url)
+    credentials = parts.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@127.0.0.1:{port}" if credentials else f"127.0.0.1:{port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+async def wait_for(condition: Callable[[], bool], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def wait_for_async(condition: Callable[[], Awaitable[bool]], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
+def make_app(args: argparse.Namespace, url: str) -> Any:
+    create_app, settings_class = load(args.package)
+    settings = settings_class(
+        _env_file=None,
+        broker_url=url,
+        channel_prefix=args.prefix,
+        message_redelivery_seconds=args.redelivery,
+        log_level="WARNING",
+    )
+    return create_app(settings)
+
+
+async def post_items(
+    client: httpx.AsyncClient,
+    count: int,
+    concurrency: int,
+    on_progress: Callable[[int], Awaitable[None]] | None = None,
+) -> tuple[list[str], int]:
+    """POST `count` items; the ids of those acknowledged (201), and how many failed."""
+    acked: list[str] = []
+    failed = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(count):
+        queue.put_nowait(index)
+
+    async def worker() -> None:
+        nonlocal failed
+        while not queue.empty():
+            index = queue.get_nowait()
+            try:
+                response = await client.post("/items", json={"name": f"item-{index}"})
+            except httpx.HTTPError:
+                failed += 1
+                continue
+            if response.status_code == 201:
+                acked.append(response.json()["id"])
+            else:
+                failed += 1
+            if on_progress is not None:
+                await on_progress(len(acked) + failed)
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return acked, failed
+
+
+async def publish_all(messaging: Any, events: list[Any], concurrency: int) -> int:
+    """Publish through the service's publisher, `concurrency` at a time; failures raise."""
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(event: Any) -> None:
+        async with semaphore:
+            await messaging.publish(event)
+
+    await asyncio.gather(*(one(event) for event in events))
+    return 0
+
+
+def summary(messaging: Any, acked: list[str]) -> dict[str, Any]:
+    entries = messaging.item_log.entries
+    consumed = {str(event.item_id) for event in entries}
+    return {
+        "acked": len(acked),
+        "handled": messaging.inbox.handled,
+        "side_effects": len(entries),
+        "unique_side_effects": len({event.event_id for event in entries}),
+        "duplicates": messaging.inbox.duplicates,
+        "dead_lettered": messaging.inbox.dead_lettered,
+        "missing": sorted(set(acked) - consumed)[:20],
+        "missing_count": len(set(acked) - consumed),
+    }
+
+
+async def delivery(args: argparse.Namespace) -> dict[str, Any]:
+    app = make_app(args, args.url)
+    messaging = app.state.messaging
+    events = importlib.import_module(f"{args.package}.messaging.events")
+    async with app.router.lifespan_context(app):
+        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            started = time.perf_counter()
+            http_count = min(args.http, args.count)
+            acked, failed = await post_items(client, http_count, args.concurrency)
+            direct = [
+                events.ItemCreated(item_id=uuid4(), name=f"item-{index}")
+                for index in range(http_count, args.count)
+            ]
+            failed += await publish_all(messaging, direct, args.concurrency)
+            acked += [str(event.item_id) for event in direct]
+            published = time.perf_counter() - started
+            all_handled = await wait_for(lambda: messaging.inbox.handled >= len(acked), 60)
+            elapsed = time.perf_counter() - started
+            # Re-send some events unchanged (same message id), as a publisher retry would.
+            again = list(messaging.item_log.entries[: args.duplicates])
+            await asyncio.gather(*(messaging.publish(event) for event in again))
+            await wait_for(lambda: messaging.inbox.duplicates >= len(again), 30)
+            await asyncio.sleep(0.5)  # nothing more may arrive
+            return {
+                **summary(messaging, acked),
+                "failed": failed,
+                "via_http": http_count,
+                "resent": len(again),
+                "all_handled": all_handled,
+                "publish_seconds": round(published, 2),
+                "publish_to_consume_seconds": round(elapsed, 2),
+            }
+
+
+async def fault(args: argparse.Namespace) -> dict[str, Any]:
+    target = urlsplit(args.url)
+    proxy = TCPProxy(target.hostname or "127.0.0.1", target.port or 0)
+    await proxy.start()
+    app = make_app(args, through(args.url, proxy.proxy_port))
+    messaging = app.state.messaging
+    cut_at = args.count // 2
+    cuts: list[float] = []
+
+    async def maybe_cut(done: int) -> None:
+        if done >= cut_at and not cuts:
+            cuts.append(time.monotonic())
+            await proxy.close()  # every connection dropped, and nothing listens for a while
+            await asyncio.sleep(args.outage)
+            await proxy.start()
+
+    try:
+        async with app.router.lifespan_context(app):
+            assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+                acked, failed = await post_items(client, args.count, args.concurrency, maybe_cut)
+                # The connection comes back: publishing works again.
+                deadline = time.monotonic() + 30
+                recovered = False
+                while not recovered and time.monotonic() < deadline:
+                    response = await client.post("/items", json={"name": "after the cut"})
+                    recovered = response.status_code == 201
+                    if recovered:
+                        acked.append(response.json()["id"])
+                    else:
+                        await asyncio.sleep(0.2)
+                acked_set = set(acked)
+                consumed = lambda: {str(e.item_id) for e in messaging.item_log.entries}  # noqa: E731
+                all_handled = await wait_for(lambda: acked_set <= consumed(), 60)
+                # Redeliveries of messages whose ack was lost arrive after the redelivery time.
+                await asyncio.sleep(args.redelivery + 1.5)
+                return {
+                    **summary(messaging, acked),
+                    "failed": failed,
+                    "cut": bool(cuts),
+                    "recovered": recovered,
+                    "all_handled": all_handled,
+                }
+    finally:
+        await proxy.close()
+
+
+async def unreachable(args: argparse.Namespace) -> dict[str, Any]:
+    target = urlsplit(args.url)
+    proxy = TCPProxy(target.hostname or "127.0.0.1", target.port or 0)  # not started yet
+    app = make_app(args, through(args.url, proxy.proxy_port))
+    messaging = app.state.messaging
+    result: dict[str, Any] = {}
+    try:
+        started = time.perf_counter()
+        async with app.router.lifespan_context(app):
+            result["startup_seconds"] = round(time.perf_counter() - started, 2)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+                await asyncio.sleep(0.5)
+                result["healthz_down"] = (await client.get("/healthz")).status_code
+                result["readyz_down"] = (await client.get("/readyz")).status_code
+                result["post_down"] = (await client.post("/items", json={"name": "x"})).status_code
+                await proxy.start()  # the broker comes back
+
+                async def ready() -> bool:
+                    return (await client.get("/readyz")).status_code == 200
+
+                result["recovered"] = await wait_for_async(ready, 30)
+                result["healthz_up"] = (await client.get("/healthz")).status_code
+                response = await client.post("/items", json={"name": "after"})
+                result["post_up"] = response.status_code
+                item_id = response.json().get("id")
+                result["consumed_after_recovery"] = await wait_for(
+                    lambda: any(str(e.item_id) == item_id for e in messaging.item_log.entries), 20
+                )
+        return result
+    finally:
+        await proxy.close()
+
+
+async def clean_up(package: str, url: str, prefix: str) -> None:
+    """Remove what a run left on the broker (its names all start with its own prefix)."""
+    scheme = urlsplit(url).scheme
+    if scheme.startswith("redis"):
+        import redis.asyncio as redis
+
+        client = redis.from_url(url)
+        keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+        if keys:
+            await client.delete(*keys)
+        await client.aclose()
+    elif scheme == "nats":
+        import nats
+
+        connection = await nats.connect(url)
+        js = connection.jetstream()
+        stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in prefix)
+        for info in await js.streams_info():
+            if info.config.name and info.config.name.startswith(stem):
+                await js.delete_stream(info.config.name)
+        await connection.close()
+    elif scheme.startswith("amqp"):
+        import aio_pika
+
+        broker = importlib.import_module(f"{package}.messaging.broker")
+        events = importlib.import_module(f"{package}.messaging.events")
+        runtime = importlib.import_module(f"{package}.messaging.runtime")
+        channels = events.Channels.named(runtime.SERVICE_NAME, prefix)
+        connection = await aio_pika.connect(url)
+        channel = await connection.channel()
+        await channel.queue_delete(f"{channels.group}.{channels.items_created}")
+        await channel.queue_delete(broker.dead_letter_queue(channels).name)
+        await channel.exchange_delete(broker._exchange(channels).name)
+        await channel.exchange_delete(broker._dead_letter_exchange(channels).name)
+        await connection.close()
+
+
+CHECKS = {"delivery": delivery, "fault": fault, "unreachable": unreachable}
+
+
+async def run_check(args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        return await CHECKS[args.check](args)
+    finally:
+        await clean_up(args.package, args.url, args.prefix)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("check", choices=sorted(CHECKS))
+    parser.add_argument("--package", required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--duplicates", type=int, default=500)
+    parser.add_argument("--http", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--redelivery", type=float, default=2.0)
+    parser.add_argument("--outage", type=float, default=1.0)
+    args = parser.parse_args()
+    args.prefix = f"mio-{uuid4().hex[:10]}."  # names of this run only
+    print(json.dumps(asyncio.run(run_check(args))))
+
+
+if __name__ == "__main__":
+    main()
