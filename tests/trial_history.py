@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import yaml
-
 from helpers import ROOT
 from scaffold.history import record_release, version_key
 from scaffold.resources import template_tag
@@ -68,60 +66,5 @@ def two_version_history(work: Path) -> Path:
     root = copy_template(work / "template-src")
     record_release(root, bundle, BASE)
     make_v2(root)
-    record_release(root, bundle, NEXT)
-    return bundle
-
-
-#: Two small patterns of a demo catalog: a single-choice one and a multiselect one.
-DEMO_CATALOG = {
-    "demo-queue": {"question": "messaging", "values": ["demo-queue"]},
-    "demo-retry": {"question": "resilience", "values": ["demo-retry"]},
-}
-DEMO_QUEUE_FILE = "src/orders/queue.py"
-DEMO_RETRY_FILE = "src/orders/retry_policy.py"
-DEMO_DEPENDENCY = '"demo-queue-client>=1",'
-
-
-def demo_pattern_history(work: Path) -> tuple[Path, Path]:
-    """A template (BASE) with the demo patterns, and their catalog: ``(bundle, catalog_dir)``.
-
-    demo-queue adds a conditional file and a dependency line; demo-retry adds a file.
-    """
-    root = copy_template(work / "demo-src")
-    config = yaml.safe_load((root / "copier.yml").read_text())
-    config["messaging"]["choices"]["demo-queue"] = "demo-queue"
-    config["resilience"]["choices"]["demo-retry"] = "demo-retry"
-    (root / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    package = root / "template" / PACKAGE
-    queue = package / "{% if messaging == 'demo-queue' %}queue.py{% endif %}.jinja"
-    queue.write_text('"""The {{ service_name }} queue."""\n\nQUEUE = "{{ service_name }}-events"\n')
-    retry = package / "{% if 'demo-retry' in resilience %}retry_policy.py{% endif %}"
-    retry.write_text('"""How often outbound calls are tried."""\n\nATTEMPTS = 3\n')
-    edit(
-        root / "template" / "pyproject.toml.jinja",
-        "dependencies = [\n",
-        "dependencies = [\n"
-        f"{{% if messaging == 'demo-queue' %}}    {DEMO_DEPENDENCY}\n{{% endif %}}",
-    )
-    bundle = work / "demo.bundle"
-    record_release(root, bundle, BASE)
-    catalog = work / "demo-patterns"
-    catalog.mkdir()
-    for pattern_id, spec in DEMO_CATALOG.items():
-        values = ", ".join(f'"{value}"' for value in spec["values"])
-        (catalog / f"{pattern_id}.toml").write_text(
-            f'id = "{pattern_id}"\ntitle = "{pattern_id}"\nsummary = "A demo pattern."\n'
-            f'question = "{spec["question"]}"\nvalues = [{values}]\n'
-        )
-    return bundle, catalog
-
-
-def broken_history(work: Path) -> Path:
-    """A bundle whose NEXT is :func:`make_v2` with a file that fails to render, late in the tree."""
-    bundle = work / "broken.bundle"
-    root = copy_template(work / "broken-src")
-    record_release(root, bundle, BASE)
-    make_v2(root)
-    (root / "template" / "tests" / "test_zz_broken.py.jinja").write_text("{{ 1 + }}\n")
     record_release(root, bundle, NEXT)
     return bundle
