@@ -68,3 +68,14 @@ def two_version_history(work: Path) -> Path:
     make_v2(root)
     record_release(root, bundle, NEXT)
     return bundle
+
+
+def broken_history(work: Path) -> Path:
+    """A bundle whose NEXT is :func:`make_v2` with a file that fails to render, late in the tree."""
+    bundle = work / "broken.bundle"
+    root = copy_template(work / "broken-src")
+    record_release(root, bundle, BASE)
+    make_v2(root)
+    (root / "template" / "tests" / "test_zz_broken.py.jinja").write_text("{{ 1 + }}\n")
+    record_release(root, bundle, NEXT)
+    return bundle
