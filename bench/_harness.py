@@ -151,6 +151,26 @@ def wait_for_http(url: str, timeout: float = 30.0) -> None:
             time.sleep(0.1)
 
 
+def wrk(url: str, connections: int, seconds: float) -> tuple[float, float]:
+    """One wrk run (1 thread): requests per second and p99 latency in milliseconds."""
+    import re
+
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise RuntimeError(f"errors while measuring {url}:\n{out}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    if rps is None or p99 is None:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    return float(rps.group(1)), float(p99.group(1)) * scale
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]

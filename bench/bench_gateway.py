@@ -17,7 +17,6 @@ services' dependencies: MIO_SERVICE_PYTHON, or the test suite's `.cache/service-
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -27,6 +26,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from _harness import service_python, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -56,32 +57,6 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer")
-
-
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def _wrk(url: str) -> tuple[float, float]:
-    """Requests per second and p99 latency in milliseconds."""
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out).groups()  # type: ignore[union-attr]
-    if re.search(r"Non-2xx or 3xx responses", out):
-        raise RuntimeError(f"errors while measuring {url}:\n{out}")
-    return rps, float(value) * _UNITS[unit]
-
-
-def _service_python() -> str:
-    configured = os.environ.get("MIO_SERVICE_PYTHON")
-    python = Path(configured) if configured else ROOT / ".cache" / "service-venv" / "bin" / "python"
-    if not python.exists():
-        raise SystemExit("set MIO_SERVICE_PYTHON to a Python with the services' dependencies")
-    return str(python)
 
 
 def _summary(values: list[float]) -> str:
@@ -120,7 +95,7 @@ def measure(work: Path) -> dict[str, list[float]]:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     processes = [
         subprocess.Popen(
-            [_service_python(), "-m", "orders"],
+            [str(service_python()), "-m", "orders"],
             cwd=project,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -153,10 +128,10 @@ def measure(work: Path) -> dict[str, list[float]]:
     try:
         _wait(direct, processes[0])
         _wait(through, processes[1])
-        _wrk(direct), _wrk(through)  # warm-up
+        wrk(direct, CONNECTIONS, SECONDS), wrk(through, CONNECTIONS, SECONDS)  # warm-up
         for _ in range(ROUNDS):
             for name, url in (("direct", direct), ("gateway", through)):
-                rps, p99 = _wrk(url)
+                rps, p99 = wrk(url, CONNECTIONS, SECONDS)
                 results[f"{name}_rps"].append(rps)
                 results[f"{name}_p99"].append(p99)
     finally:

@@ -24,6 +24,8 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from _harness import service_python
+
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 30
 CALLS = 200
@@ -97,17 +99,6 @@ asyncio.run(main())
 """
 
 
-def _service_python() -> Path:
-    configured = os.environ.get("MIO_SERVICE_PYTHON")
-    python = Path(configured) if configured else ROOT / ".cache" / "service-venv" / "bin" / "python"
-    if not python.exists():
-        raise SystemExit(
-            f"no service environment at {python}: "
-            "run the test suite once, or set MIO_SERVICE_PYTHON"
-        )
-    return python
-
-
 def _render(destination: Path) -> None:
     from copier import run_copy
 
@@ -125,7 +116,7 @@ def _render(destination: Path) -> None:
 
 
 def measure() -> dict[str, list[float]]:
-    python = _service_python()
+    python = service_python()
     workdir = Path(tempfile.mkdtemp(prefix="bench-resilience-"))
     upstream = subprocess.Popen([str(python), "-c", UPSTREAM], stdout=subprocess.PIPE, text=True)
     try:

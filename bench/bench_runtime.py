@@ -6,7 +6,6 @@ resident memory at idle."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -22,6 +21,7 @@ from _harness import (
     table,
     verdict,
     wait_for_http,
+    wrk,
 )
 
 BARE_APP = """
@@ -35,23 +35,9 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 """
 REPEAT = 5
-DURATION = "4s"
+SECONDS = 4
 CONNECTIONS = 32
 TARGET = 0.90
-
-
-def wrk(url: str) -> tuple[float, float]:
-    """Requests per second and p99 latency (ms) of one wrk run."""
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
-    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    return rps, p99
 
 
 def serve(
@@ -120,10 +106,10 @@ def main() -> str:
                 idle[label] = rss_mib(processes[label].pid)
             runs: dict[str, list[tuple[float, float]]] = {label: [] for label in servers}
             for label in servers:
-                wrk(urls[label])  # warm-up
+                wrk(urls[label], CONNECTIONS, SECONDS)  # warm-up
             for _ in range(REPEAT):  # interleaved, so drift in the machine hits both alike
                 for label in servers:
-                    runs[label].append(wrk(urls[label]))
+                    runs[label].append(wrk(urls[label], CONNECTIONS, SECONDS))
         finally:
             for process in processes.values():
                 process.send_signal(signal.SIGTERM)
@@ -152,7 +138,7 @@ def main() -> str:
             "",
             f"`GET /healthz` on a generated service with every pattern ({chosen}) against a bare",
             "FastAPI app with the same route, both on one uvicorn worker (uvloop, httptools),",
-            f"load from wrk (1 thread, {CONNECTIONS} connections, {DURATION}) on the other core;",
+            f"load from wrk (1 thread, {CONNECTIONS} connections, {SECONDS} s) on the other core;",
             f"{REPEAT} runs each after a warm-up. The service logs every request as a JSON line",
             "(to a discarded stderr), adds a request id, counts metrics and checks the body limit.",
             f"Target: at least {TARGET:.2f} of the bare app's throughput.",
