@@ -88,8 +88,7 @@ def main() -> str:
                 # The inbound rate limit would answer 429 to a load test: lift it.
                 {
                     "PYTHONPATH": str(work / "bench" / "src"),
-                    "BENCH_RATE_LIMIT_PER_SECOND": "1000000",
-                    "BENCH_RATE_LIMIT_BURST": "1000000",
+                    "BENCH_INBOUND_RATE_LIMIT": "1000000/second",
                     "BENCH_LOG_LEVEL": "INFO",
                 },
             ),
