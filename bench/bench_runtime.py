@@ -80,17 +80,20 @@ def main() -> str:
             capture_output=True,
         )
         (work / "bare.py").write_text(BARE_APP)
+        service_env = {
+            "PYTHONPATH": str(work / "bench" / "src"),
+            # The inbound rate limit would answer 429 to a load test: lift it.
+            "BENCH_INBOUND_RATE_LIMIT": "1000000/second",
+            "BENCH_LOG_LEVEL": "INFO",
+        }
+        target = "bench.app:create_app"
         servers = {
             "bare FastAPI app": (work, "bare:app", {}),
-            "generated service, every pattern": (
+            "generated service, every pattern": (work / "bench", target, service_env),
+            "the same, access log off (ACCESS_LOG=false)": (
                 work / "bench",
-                "bench.app:create_app",
-                # The inbound rate limit would answer 429 to a load test: lift it.
-                {
-                    "PYTHONPATH": str(work / "bench" / "src"),
-                    "BENCH_INBOUND_RATE_LIMIT": "1000000/second",
-                    "BENCH_LOG_LEVEL": "INFO",
-                },
+                target,
+                {**service_env, "BENCH_ACCESS_LOG": "false"},
             ),
         }
         processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -139,7 +142,8 @@ def main() -> str:
             "FastAPI app with the same route, both on one uvicorn worker (uvloop, httptools),",
             f"load from wrk (1 thread, {CONNECTIONS} connections, {SECONDS} s) on the other core;",
             f"{REPEAT} runs each after a warm-up. The service logs every request as a JSON line",
-            "(to a discarded stderr), adds a request id, counts metrics and checks the body limit.",
+            "(to a discarded stderr) unless `ACCESS_LOG=false` (then the gateway's access log is",
+            "the one kept), adds a request id, serves `/metrics` and checks the body limit.",
             f"Target: at least {TARGET:.2f} of the bare app's throughput.",
             "",
             table(["app", "requests/s", "p99 latency", "ratio", "target", "RSS at idle"], rows),

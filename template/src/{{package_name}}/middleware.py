@@ -16,10 +16,14 @@ logger = logging.getLogger(__name__)
 
 
 class RequestContextMiddleware:
-    """Take the caller's X-Request-ID (or make one), expose it to logs, echo it back."""
+    """Take the caller's X-Request-ID (or make one), expose it to logs, echo it back.
 
-    def __init__(self, app: ASGIApp) -> None:
+    With `access_log`, one JSON line per request: method, path, status, duration.
+    """
+
+    def __init__(self, app: ASGIApp, access_log: bool = True) -> None:
         self.app = app
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -42,16 +46,21 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            logger.info(
-                "request finished",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            if self.access_log:
+                _log_request(scope, status, started)
             request_id_var.reset(token)
+
+
+def _log_request(scope: Scope, status: int, started: float) -> None:
+    logger.info(
+        "request finished",
+        extra={
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        },
+    )
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
@@ -78,10 +87,18 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        has_body = False
         for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _send_413(send)
-                return
+            if name == b"content-length":
+                if value.isdigit() and int(value) > self.max_bytes:
+                    await _send_413(send)
+                    return
+                has_body = value != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:  # nothing to count: no wrapping, no cost
+            await self.app(scope, receive, send)
+            return
 
         received = 0
         response_started = False
