@@ -113,11 +113,14 @@ def main() -> str:
             "",
             f"Peak resident memory of `mio new service` with every pattern: {memory:.0f} MiB.",
             "",
-            "Where the time goes (profiled with pyinstrument): importing Copier and its",
-            "dependencies (about 0.25 s), cloning the template version from the bundle, and",
-            "rendering: Copier compiles every path and file as Jinja and runs `git config` once",
-            "per rendered file. What mio adds is validating the answers against `copier.yml`",
-            "and the catalog (a few milliseconds) and, by default, `git init` plus one commit.",
+            "Where the time goes (pyinstrument, every pattern, about 70 files): Copier renders",
+            "(about 0.75 s: compiling every path and file as Jinja, and running `git` once per",
+            "file to sync the executable bit), importing Copier (about 0.3 s) and cloning the",
+            "version from the shipped bundle (under 0.1 s) are Copier's own. What mio adds is",
+            "the Typer CLI's start-up and validating answers against `copier.yml` and the",
+            "catalog (together about 0.1 s), and by default `git init` plus one commit. The",
+            "1 s target is out of reach while Copier spends about 10 ms a file; the ratio",
+            "target is missed by mio's CLI start-up, which raw `copier` does not pay twice.",
         ]
     )
 
