@@ -105,14 +105,14 @@ def update_service(
         if service.answers.get(key) != value
     }
     report = UpdateReport(service.path, service.version, target, answers=changes, dry_run=dry_run)
-    if target == service.version and not changes:
-        return report
-    if is_dirty(service):
+    if is_dirty(service):  # refused even when there is nothing to do: the rule stays simple
         raise InvalidInput(
             f"{service.path}: the git tree has uncommitted changes or untracked files;"
             " an update needs a clean tree so you can review its diff",
             hint="commit or stash your changes, then run it again",
         )
+    if target == service.version and not changes:
+        return report
     if not dry_run:
         return _apply(service, report, new_answers, bundle)
     with tempfile.TemporaryDirectory(prefix="mio-dry-run-") as tmp:

@@ -300,3 +300,15 @@ def test_check_reports_behind_missing_and_ok(
     monkeypatch.delenv(HISTORY_ENV)  # the shipped history: the service is current
     current = cli.invoke(app, ["check", str(service)])
     assert current.exit_code == 0 and f"ok (template {BASE})" in current.output
+
+
+def test_a_dirty_tree_is_refused_even_when_up_to_date(tmp_path: Path) -> None:
+    from scaffold.generate import create_service
+
+    project = create_service({"service_name": "orders"}, tmp_path / "orders").path
+    (project / "notes.txt").write_text("mine\n")
+    result = CliRunner().invoke(app, ["update", str(project)])
+    assert result.exit_code == 2, result.output
+    assert "uncommitted changes" in result.output
+    assert (project / "notes.txt").read_text() == "mine\n"
+    assert git(project, "status", "--porcelain").strip() == "?? notes.txt"
