@@ -128,6 +128,26 @@ def every_pattern() -> dict[str, str]:
     return answers
 
 
+def pattern_flags(answers: dict[str, str]) -> list[str]:
+    """The `mio new service` flags that give ``answers``."""
+    return [f"--{name}={value}" for name, value in answers.items()]
+
+
+def render_checkout(destination: Path, data: dict[str, object]) -> Path:
+    """Render this checkout's template (working tree included) with plain Copier."""
+    import warnings
+
+    from copier import run_copy
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a dirty checkout is what we want to measure
+        run_copy(
+            str(ROOT), destination, data=data, defaults=True, unsafe=False, quiet=True,
+            vcs_ref="HEAD",
+        )  # fmt: skip
+    return destination
+
+
 def free_port() -> int:
     import socket
 

@@ -9,7 +9,17 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from _harness import BIN, command, every_pattern, interleaved, peak_rss_mib, ratio, table, verdict
+from _harness import (
+    BIN,
+    command,
+    every_pattern,
+    interleaved,
+    pattern_flags,
+    peak_rss_mib,
+    ratio,
+    table,
+    verdict,
+)
 from scaffold.history import redirect_env
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
 
@@ -20,7 +30,7 @@ TARGET_SECONDS = 1.0
 
 def main() -> str:
     answers = every_pattern()
-    flags = [f"--{name}={value}" for name, value in answers.items()]
+    flags = pattern_flags(answers)
     data = []
     for name, value in answers.items():
         rendered = f"[{value}]" if name == "resilience" else value

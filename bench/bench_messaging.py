@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from _harness import render_checkout, service_python
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).with_name("messaging_worker.py")
 BROKERS = {"redis": "redis://127.0.0.1:6379/0", "nats": "nats://127.0.0.1:4222"}
@@ -28,24 +30,8 @@ CONCURRENCY = 64
 REPEATS = 5
 
 
-def service_python() -> Path:
-    configured = os.environ.get("MIO_SERVICE_PYTHON")
-    return Path(configured) if configured else ROOT / ".cache" / "service-venv" / "bin" / "python"
-
-
 def render(broker: str, destination: Path) -> Path:
-    from copier import run_copy
-
-    project = destination / broker
-    run_copy(
-        str(ROOT),
-        project,
-        data={"service_name": "orders", "messaging": broker},
-        defaults=True,
-        quiet=True,
-        vcs_ref="HEAD",
-    )
-    return project
+    return render_checkout(destination / broker, {"service_name": "orders", "messaging": broker})
 
 
 def one_run(python: Path, project: Path, mode: str, broker: str) -> float:

@@ -21,10 +21,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
-from _harness import service_python
+from _harness import render_checkout, service_python
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = 30
@@ -99,28 +98,12 @@ asyncio.run(main())
 """
 
 
-def _render(destination: Path) -> None:
-    from copier import run_copy
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a dirty checkout is what we want to measure
-        run_copy(
-            str(ROOT),
-            destination,
-            data={"service_name": "svc-bench", "resilience": ALL},
-            defaults=True,
-            unsafe=False,
-            quiet=True,
-            vcs_ref="HEAD",
-        )
-
-
 def measure() -> dict[str, list[float]]:
     python = service_python()
     workdir = Path(tempfile.mkdtemp(prefix="bench-resilience-"))
     upstream = subprocess.Popen([str(python), "-c", UPSTREAM], stdout=subprocess.PIPE, text=True)
     try:
-        _render(workdir / "svc")
+        render_checkout(workdir / "svc", {"service_name": "svc-bench", "resilience": ALL})
         assert upstream.stdout is not None
         port = int(upstream.stdout.readline())
         result = subprocess.run(

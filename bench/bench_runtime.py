@@ -17,6 +17,7 @@ from _harness import (
     Sample,
     every_pattern,
     free_port,
+    pattern_flags,
     service_python,
     table,
     verdict,
@@ -61,7 +62,7 @@ def rss_mib(pid: int) -> float:
 def main() -> str:
     python = service_python()
     answers = every_pattern()
-    flags = [f"--{name}={value}" for name, value in answers.items()]
+    flags = pattern_flags(answers)
     work = Path(tempfile.mkdtemp())
     try:
         subprocess.run(

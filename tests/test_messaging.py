@@ -195,12 +195,13 @@ def test_a_bad_broker_url_fails_at_start_up_with_one_line_naming_the_setting(
 
 def test_the_asyncapi_command_writes_the_channels(copie: Any, service_python: Path) -> None:
     project = render(copie, messaging="nats")
-    result = subprocess.run(
-        [str(service_python), "-m", "orders.messaging.asyncapi", "--output", "asyncapi.json"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(project / "src")},
+    result = run_in(
+        service_python,
+        project,
+        "orders.messaging.asyncapi",
+        "--output",
+        "asyncapi.json",
+        env={"PYTHONPATH": str(project / "src")},
         timeout=60,
     )
     assert_ok(result)
