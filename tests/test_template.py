@@ -20,6 +20,7 @@ def test_default_service_passes_its_own_tests_ruff_and_mypy(
     project = render(copie)
     assert_ok(run_service_tests(service_python, project))
     assert_ok(run_in(service_python, project, "ruff", "check", "."))
+    assert_ok(run_in(service_python, project, "ruff", "format", "--check", "."))
     assert_ok(run_in(service_python, project, "mypy"))
 
 
@@ -67,7 +68,7 @@ def test_dockerfile_is_multi_stage_and_runs_as_non_root(copie: Any) -> None:
 def test_ci_workflow_lints_type_checks_and_tests(copie: Any) -> None:
     workflow = yaml.safe_load((render(copie) / ".github" / "workflows" / "ci.yml").read_text())
     commands = " ".join(step.get("run", "") for step in workflow["jobs"]["test"]["steps"])
-    for tool in ("ruff check", "mypy", "pytest"):
+    for tool in ("ruff check", "ruff format --check", "mypy", "pytest"):
         assert tool in commands
 
 
@@ -118,5 +119,6 @@ def test_longest_name_with_every_pattern_passes_its_checks(
     assert len(name) == 40
     project = render(copie, service_name=name, **every_pattern())
     assert_ok(run_in(service_python, project, "ruff", "check", "."))
+    assert_ok(run_in(service_python, project, "ruff", "format", "--check", "."))
     assert_ok(run_in(service_python, project, "mypy"))
     assert_ok(run_service_tests(service_python, project))
