@@ -171,8 +171,18 @@ def wait_for_http(url: str, timeout: float = 30.0) -> None:
             time.sleep(0.1)
 
 
+SERVER_CPU = 0  # servers under test run on the first core...
+LOAD_CPU = (os.cpu_count() or 1) - 1  # ...and the load generator on the last one
+
+
+def on_cpu(cpu: int) -> Callable[[], None]:
+    """A `preexec_fn` that keeps the child process on one core, so that the server and
+    the load generator never compete for the same one (run-to-run noise halves)."""
+    return lambda: os.sched_setaffinity(0, {cpu})
+
+
 def wrk(url: str, connections: int, seconds: float) -> tuple[float, float]:
-    """One wrk run (1 thread): requests per second and p99 latency in milliseconds."""
+    """One wrk run (1 thread, on LOAD_CPU): requests per second and p99 latency in ms."""
     import re
 
     out = subprocess.run(
@@ -180,6 +190,7 @@ def wrk(url: str, connections: int, seconds: float) -> tuple[float, float]:
         capture_output=True,
         text=True,
         check=True,
+        preexec_fn=on_cpu(LOAD_CPU),
     ).stdout
     if "Non-2xx or 3xx responses" in out:
         raise RuntimeError(f"errors while measuring {url}:\n{out}")
