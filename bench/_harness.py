@@ -81,7 +81,13 @@ def command(argv: Sequence[str | Path], cwd: Path | None = None) -> Callable[[],
 
 
 def ratio(sample: Sample, baseline: Sample) -> float:
-    return sample.median / baseline.median
+    """The median of the per-round ratios of two interleaved samples.
+
+    Each round measured both back to back, so pairing them cancels the machine's slow
+    drifts (another process, a busy disk), which a ratio of medians keeps.
+    """
+    pairs = zip(sample.values, baseline.values, strict=True)
+    return statistics.median(mine / base for mine, base in pairs)
 
 
 _MEASURE_RSS = (

@@ -68,7 +68,8 @@ def main() -> str:
         [
             "## CLI start-up",
             "",
-            f"Wall time of a whole process, {REPEAT} interleaved runs each. `mio --help` is",
+            f"Wall time of a whole process, {REPEAT} interleaved rounds (the ratio is the median"
+            " of the per-round ratios). `mio --help` is",
             "compared with the minimal app's `--help`, `mio patterns list` with running one of its",
             f"commands. Target: at most {TARGET}x the minimal Typer app. Copier is imported only",
             "by the commands that render or update (`import copier` alone costs about 0.25 s).",
