@@ -21,6 +21,7 @@ from typing import Any
 
 from scaffold import __version__
 from scaffold.answers import load_questions, validate_answers
+from scaffold.copier_speed import without_index_mode_sync
 from scaffold.errors import DestinationExists, GenerationFailed, InvalidInput, MioError
 from scaffold.history import offline_template
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
@@ -83,7 +84,7 @@ def _render(answers: dict[str, Any], target: Path, *, defaults: bool) -> dict[st
     from copier.errors import CopierError
 
     try:
-        with offline_template(), _no_index_sync_of_new_files():
+        with offline_template(), without_index_mode_sync():
             worker = run_copy(
                 src_path=TEMPLATE_SOURCE,
                 dst_path=target,
@@ -101,29 +102,6 @@ def _render(answers: dict[str, Any], target: Path, *, defaults: bool) -> dict[st
             raise InvalidInput(message) from exc
         raise GenerationFailed(f"Copier failed: {message}") from exc
     return dict(worker.answers.combined)
-
-
-@contextmanager
-def _no_index_sync_of_new_files() -> Iterator[None]:
-    """Skip Copier's per-file git call that syncs the executable bit into a git index.
-
-    Copier runs `git config core.fileMode` for every rendered file (about 2 ms each, a
-    tenth of a whole `mio new`), and touches the index only for files git already
-    tracks. Every file of a new service is new to git, so the call can never do
-    anything here. Copier versions without the hook are left as they are.
-    """
-    from copier._main import Worker
-
-    name = "_sync_git_index_executable_bit"
-    original = getattr(Worker, name, None)
-    if original is None:
-        yield
-        return
-    setattr(Worker, name, lambda self, dst_relpath, src_mode: None)
-    try:
-        yield
-    finally:
-        setattr(Worker, name, original)
 
 
 def _commit_initial(project: Path) -> None:

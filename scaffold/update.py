@@ -21,10 +21,12 @@ import difflib
 import re
 import subprocess
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from scaffold.copier_speed import tracks_file_mode, without_index_mode_sync
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
 from scaffold.history import history_bundle, offline_template, released_versions, version_key
 from scaffold.project import (
@@ -150,8 +152,10 @@ def _apply(
     from copier import run_update
     from copier.errors import CopierError
 
+    # Copier's per-file index sync only acts where git ignores file modes.
+    skip_sync = without_index_mode_sync() if tracks_file_mode(service.path) else nullcontext()
     try:
-        with offline_template(bundle):
+        with offline_template(bundle), skip_sync:
             run_update(
                 dst_path=service.path,
                 data=answers,
@@ -295,16 +299,17 @@ def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[s
     """
     from copier import run_copy
 
-    run_copy(
-        src_path=TEMPLATE_SOURCE,
-        dst_path=target,
-        data=answers,
-        vcs_ref=version,
-        defaults=True,
-        quiet=True,
-        unsafe=False,
-        exclude=["*", *(_exactly(name) for name in only)],
-    )
+    with without_index_mode_sync():  # a scratch folder, outside any repository
+        run_copy(
+            src_path=TEMPLATE_SOURCE,
+            dst_path=target,
+            data=answers,
+            vcs_ref=version,
+            defaults=True,
+            quiet=True,
+            unsafe=False,
+            exclude=["*", *(_exactly(name) for name in only)],
+        )
 
 
 def _exactly(name: str) -> str:

@@ -1,0 +1,37 @@
+"""The Copier work mio skips is work that cannot have an effect, and only that."""
+
+import subprocess
+from pathlib import Path
+
+from copier._main import Worker
+
+from scaffold.copier_speed import tracks_file_mode, without_index_mode_sync
+
+HOOK = "_sync_git_index_executable_bit"
+
+
+def test_the_skipped_hook_exists_and_comes_back() -> None:
+    original = getattr(Worker, HOOK)  # a Copier without it would make the skip a no-op
+    with without_index_mode_sync():
+        assert getattr(Worker, HOOK) is not original
+    assert getattr(Worker, HOOK) is original
+
+
+def test_the_hook_comes_back_after_an_error() -> None:
+    original = getattr(Worker, HOOK)
+    try:
+        with without_index_mode_sync():
+            raise RuntimeError("render failed")
+    except RuntimeError:
+        pass
+    assert getattr(Worker, HOOK) is original
+
+
+def test_file_modes_are_tracked_unless_git_is_told_not_to(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    subprocess.run(["git", "config", "core.fileMode", "true"], cwd=tmp_path, check=True)
+    assert tracks_file_mode(tmp_path)
+    subprocess.run(["git", "config", "core.fileMode", "false"], cwd=tmp_path, check=True)
+    assert not tracks_file_mode(tmp_path)
+    subprocess.run(["git", "config", "--unset", "core.fileMode"], cwd=tmp_path, check=True)
+    assert tracks_file_mode(tmp_path)  # unset: git's default on this platform reads modes
