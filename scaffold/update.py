@@ -224,27 +224,36 @@ def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None
     """Keep the owner's edits in files the update deleted (template drops and renames).
 
     A deleted file identical to a plain (non-Jinja) file of the same name in the old
-    version was never edited. Any other is compared with the old version rendered
-    again with the service's answers. Runs inside :func:`offline_template`.
+    version was never edited. Any other is compared with the old version: for a plain
+    file at a fixed path, its bytes in the template; for the rest, the old version
+    rendered again with the service's answers. Runs inside :func:`offline_template`.
     """
     committed = _committed_blobs(service, report.removed)
-    verbatim = _plain_template_files(bundle, report.from_version)
-    suspects = [
-        name
-        for name in report.removed
-        if name in committed and (Path(name).name, committed[name]) not in verbatim
-    ]
-    if not suspects:
-        return
     with tempfile.TemporaryDirectory(prefix="mio-old-") as tmp:
-        old = Path(tmp) / "old"
-        _render(service.answers, report.from_version, old, only=suspects)
+        history = Path(tmp) / "history"
+        plain, fixed = _plain_template_files(bundle, report.from_version, history)
+        suspects = [
+            name
+            for name in report.removed
+            if name in committed and (Path(name).name, committed[name]) not in plain
+        ]
+        if not suspects:
+            return
+        bases: dict[str, bytes | None] = {
+            name: _blob(history, fixed[name]) for name in suspects if name in fixed
+        }
+        rendered = [name for name in suspects if name not in bases]
+        if rendered:  # rendering costs a clone and every path of the template
+            old = Path(tmp) / "old"
+            _render(service.answers, report.from_version, old, only=rendered)
+            for name in rendered:
+                base_file = old / name
+                bases[name] = base_file.read_bytes() if base_file.is_file() else None
         for name in suspects:
             ours = head_content(service, name)
             if ours is None:
                 continue
-            base_file = old / name
-            base = base_file.read_bytes() if base_file.is_file() else None
+            base = bases[name]
             if base == ours:
                 continue  # never edited: the template may drop it
             report.removed.remove(name)
@@ -276,20 +285,36 @@ def _committed_blobs(service: Service, names: list[str]) -> dict[str, str]:
     return blobs
 
 
-def _plain_template_files(bundle: Path, version: str) -> set[tuple[str, str]]:
-    """``(file name, blob id)`` of the files a template version copies without rendering."""
-    with tempfile.TemporaryDirectory(prefix="mio-history-") as tmp:
-        repo = Path(tmp)
-        git("init", "--quiet", "--bare", cwd=repo)
-        git("fetch", "--quiet", str(bundle), f"refs/tags/{version}:refs/tags/{version}", cwd=repo)
-        listing = git("ls-tree", "-r", "-z", version, "--", "template/", cwd=repo)
+def _plain_template_files(
+    bundle: Path, version: str, repo: Path
+) -> tuple[set[tuple[str, str]], dict[str, str]]:
+    """The files a template version copies without rendering, fetched into ``repo``.
+
+    Returns ``(file name, blob id)`` of each, and the blob id of each one whose whole
+    path is fixed (no Jinja in it), keyed by its path in a service.
+    """
+    repo.mkdir()
+    git("init", "--quiet", "--bare", cwd=repo)
+    git("fetch", "--quiet", str(bundle), f"refs/tags/{version}:refs/tags/{version}", cwd=repo)
+    listing = git("ls-tree", "-r", "-z", version, "--", "template/", cwd=repo)
     plain = set()
+    fixed = {}
     for entry in listing.split("\0"):
         if entry:
             meta, name = entry.split("\t", 1)
+            blob = meta.split()[2]
             if not name.endswith(".jinja") and "{{" not in Path(name).name:
-                plain.add((Path(name).name, meta.split()[2]))
-    return plain
+                plain.add((Path(name).name, blob))
+                if "{" not in name:
+                    fixed[name.removeprefix("template/")] = blob
+    return plain, fixed
+
+
+def _blob(repo: Path, blob: str) -> bytes:
+    result = subprocess.run(
+        ["git", "cat-file", "blob", blob], cwd=repo, capture_output=True, check=True
+    )
+    return result.stdout
 
 
 def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[str]) -> None:
