@@ -81,13 +81,16 @@ def command(argv: Sequence[str | Path], cwd: Path | None = None) -> Callable[[],
 
 
 def ratio(sample: Sample, baseline: Sample) -> float:
-    """The median of the per-round ratios of two interleaved samples.
+    return paired_ratio(sample.values, baseline.values)
+
+
+def paired_ratio(values: Sequence[float], baseline: Sequence[float]) -> float:
+    """The median of the per-round ratios of two interleaved series.
 
     Each round measured both back to back, so pairing them cancels the machine's slow
     drifts (another process, a busy disk), which a ratio of medians keeps.
     """
-    pairs = zip(sample.values, baseline.values, strict=True)
-    return statistics.median(mine / base for mine, base in pairs)
+    return statistics.median(mine / base for mine, base in zip(values, baseline, strict=True))
 
 
 _MEASURE_RSS = (

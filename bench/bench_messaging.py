@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _harness import render_checkout, service_python
+from _harness import paired_ratio, render_checkout, service_python
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).with_name("messaging_worker.py")
@@ -65,10 +65,9 @@ def main() -> str:
             for _ in range(REPEATS):  # interleaved, so both see the same machine load
                 for mode in rates:
                     rates[mode].append(one_run(python, project, mode, broker))
-            service, raw = (statistics.median(rates[m]) for m in ("service", "raw"))
             rows.append(
                 f"| {broker} | {span(rates['service'])} | {span(rates['raw'])} "
-                f"| {service / raw:.2f} |"
+                f"| {paired_ratio(rates['service'], rates['raw']):.2f} |"
             )
     return "\n".join(
         [
@@ -76,7 +75,8 @@ def main() -> str:
             "",
             f"Publish-to-consume throughput, messages/s: {COUNT:,} events published "
             f"{CONCURRENCY} at a time, clock stopped when the last one was consumed and "
-            f"acknowledged; median (min\N{EN DASH}max) of {REPEATS} interleaved runs. "
+            f"acknowledged; median (min\N{EN DASH}max) of {REPEATS} interleaved runs; the ratio "
+            "is the median of the per-round ratios. "
             "The generated service (FastStream publisher; batch subscriber taking up to 100 "
             "at a time, each event deduplicated and handled, then the batch acknowledged) "
             "against the broker's raw client doing the same work (pydantic event; Redis: one "

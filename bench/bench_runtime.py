@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import statistics
 import subprocess
 import tempfile
 from pathlib import Path
@@ -21,6 +20,7 @@ from _harness import (
     free_port,
     on_cpu,
     pattern_flags,
+    ratio,
     service_python,
     table,
     verdict,
@@ -141,14 +141,9 @@ def main() -> str:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    baseline_runs = [r for r, _ in runs[BASELINE]]
     rows = []
     for label, (rps, p99, resident) in results.items():
-        # Each round ran every app back to back: the median of the per-round ratios
-        # cancels the machine's slow drifts, which a ratio of medians keeps.
-        r = statistics.median(
-            mine / base for (mine, _), base in zip(runs[label], baseline_runs, strict=True)
-        )
+        r = ratio(rps, results[BASELINE][0])
         if label == BASELINE:
             judged = "baseline"
         elif label.startswith("bare"):

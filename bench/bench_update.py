@@ -46,6 +46,7 @@ from trial_history import (  # noqa: E402
     make_v2,
 )
 
+from _harness import paired_ratio  # noqa: E402
 from scaffold.generate import create_service  # noqa: E402
 from scaffold.history import HISTORY_ENV, record_release, redirect_env  # noqa: E402
 
@@ -162,7 +163,7 @@ def main() -> str:
     ]
     for change in histories:
         raw, mio = times[f"copier update ({change})"], times[f"mio update ({change})"]
-        ratio = statistics.median(m / r for m, r in zip(mio, raw, strict=True))
+        ratio = paired_ratio(mio, raw)
         fastest = min(mio) / min(raw)
         verdict = "met" if ratio <= TARGET_RATIO else "missed"
         lines.append(
