@@ -4,9 +4,11 @@ import asyncio
 import json
 import logging
 import sys
-import time
+from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
+from time import perf_counter_ns, time_ns
 from typing import Any, TextIO
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -63,16 +65,14 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
-
-
 class AccessLog:
     """One JSON line per request, in the same shape as the other log lines.
 
     Written without the logging machinery (a LogRecord per request costs more than
-    serving a small request) and buffered: lines are written at least every
-    `flush_seconds` and at shutdown, like nginx's `access_log ... buffer= flush=`.
-    Each line carries its own time, so a late write never misdates it.
+    serving a small request) and buffered, like nginx's `access_log ... buffer= flush=`:
+    a request only notes its numbers; the lines are formatted and written together, at
+    least every `flush_seconds`, every `max_lines` requests and at shutdown. Each line
+    carries the time its request finished, so a late write never misdates it.
     """
 
     def __init__(
@@ -85,44 +85,43 @@ class AccessLog:
         self.stream = stream or sys.stderr
         self.flush_seconds = flush_seconds
         self.max_lines = max_lines
-        self._prefix = f'", "level": "INFO", "logger": {_to_json(logger)}, '
-        self._lines: list[str] = []
+        self._prefix = f'", "level": "INFO", "logger": {encode_basestring(logger)}, '
+        self._pending: list[tuple[int, int, str, str, int, str]] = []
         self._flush_scheduled = False
-        self._second = -1
-        self._second_text = ""
 
     def request(
-        self, method: str, path: str, status: int, duration_ms: float, request_id: str
+        self, method: str, path: str, status: int, started_ns: int, request_id: str
     ) -> None:
-        """Buffer the line of one finished request.
-
-        `method` and `request_id` are plain tokens (the server and the request-id check
-        guarantee it); only `path` needs escaping.
-        """
-        self._lines.append(
-            f'{{"time": "{self._now()}{self._prefix}"message": "request finished", '
-            f'"request_id": "{request_id}", "method": "{method}", "path": {_to_json(path)}, '
-            f'"status": {status}, "duration_ms": {duration_ms}}}\n'
-        )
-        if len(self._lines) >= self.max_lines:
+        """Note one finished request; `started_ns` is `time.perf_counter_ns()` at its start."""
+        self._pending.append((started_ns, perf_counter_ns(), method, path, status, request_id))
+        if len(self._pending) >= self.max_lines:
             self.flush()
         elif not self._flush_scheduled:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_later(self.flush_seconds, self.flush)
 
-    def _now(self) -> str:
-        """The time as `datetime.now(UTC).isoformat()` writes it; each second formatted once."""
-        now = time.time()
-        second = int(now)
-        if second != self._second:
-            self._second = second
-            self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return f"{self._second_text}.{int((now - second) * 1_000_000):06d}+00:00"
-
     def flush(self) -> None:
-        """Write the buffered lines now."""
+        """Write the noted requests' lines now."""
         self._flush_scheduled = False
-        if self._lines:
-            lines, self._lines = self._lines, []
-            self.stream.write("".join(lines))
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self.stream.write("".join(self._lines(pending)))
             self.stream.flush()
+
+    def _lines(self, pending: list[tuple[int, int, str, str, int, str]]) -> Iterator[str]:
+        # Requests note the monotonic clock (one clock read each); this dates them.
+        wall_offset_ns = time_ns() - perf_counter_ns()
+        second, second_text = -1, ""
+        for started_ns, finished_ns, method, path, status, request_id in pending:
+            finished_at = finished_ns + wall_offset_ns
+            if finished_at // 1_000_000_000 != second:
+                second = finished_at // 1_000_000_000
+                second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            # `method` and `request_id` are plain tokens (the server and the request-id
+            # check guarantee it); only `path` needs escaping.
+            yield (
+                f'{{"time": "{second_text}.{finished_at // 1000 % 1_000_000:06d}+00:00'
+                f'{self._prefix}"message": "request finished", "request_id": "{request_id}", '
+                f'"method": "{method}", "path": {encode_basestring(path)}, "status": {status}, '
+                f'"duration_ms": {(finished_ns - started_ns) / 1_000_000:.2f}}}\n'
+            )

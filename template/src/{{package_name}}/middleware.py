@@ -1,12 +1,19 @@
-"""ASGI middleware: request ids with one log line per request, and a body size limit.
+"""The service's ASGI middleware: request ids, the access log, admission checks, body limit.
 
-Both are plain ASGI (no BaseHTTPMiddleware), so a request costs them microseconds.
+One plain-ASGI layer (no BaseHTTPMiddleware) does it all: every layer costs a coroutine
+call per request, and this one's whole work is a few microseconds.
 """
 
+import itertools
+import json
+import os
 import re
-import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from random import getrandbits
+from time import perf_counter_ns
 
+from fastapi import HTTPException, status
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .logs import AccessLog, request_id_var
@@ -16,43 +23,90 @@ _REQUEST_ID_HEADER = REQUEST_ID_HEADER.encode()
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 
-class RequestContextMiddleware:
-    """Take the caller's X-Request-ID (or make one), expose it to logs, echo it back.
+@dataclass(frozen=True)
+class Refusal:
+    """An answer given instead of the app's: a status, a JSON detail and extra headers."""
 
-    With an `access_log`, one JSON line per request: method, path, status, duration.
+    status: int
+    detail: str
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+    async def send(self, send: Send) -> None:
+        body = json.dumps({"detail": self.detail}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *self.headers,
+        ]
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+#: Looks at a request before the app does: None lets it in, a Refusal answers it.
+AdmissionCheck = Callable[[Scope], Refusal | None]
+
+
+class RequestContextMiddleware:
+    """Every HTTP request, in order:
+
+    - takes the caller's X-Request-ID (or makes one), exposes it to log lines and echoes it;
+    - runs the admission checks (the inbound rate limit, say): a refusal answers at once;
+    - answers 413 when the app reads a body over `max_body_bytes`, declared or streamed;
+    - with an `access_log`, notes one JSON line: method, path, status, duration.
+
+    Refusals happen inside the request context: they get a request id and a log line.
     """
 
-    def __init__(self, app: ASGIApp, access_log: AccessLog | None = None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        access_log: AccessLog | None = None,
+        admission: Sequence[AdmissionCheck] = (),
+    ) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
         self.access_log = access_log
+        self.admission = tuple(admission)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # A made id only has to be unique, not secret: no system call for it.
-        request_id = _incoming_request_id(scope) or f"{getrandbits(128):032x}"
+        started_ns = perf_counter_ns()
+        request_id = _incoming_request_id(scope) or _new_request_id()
         id_header = (_REQUEST_ID_HEADER, request_id.encode())
         token = request_id_var.set(request_id)
-        started = time.perf_counter()
-        status = 500
+        response_status = 500  # what the client gets if the app fails before answering
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal response_status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                response_status = message["status"]
                 message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            refusal = self._refusal(scope) if self.admission else None
+            if refusal is None:
+                limited = _limited_body(scope, receive, self.max_body_bytes)
+                await self.app(scope, limited, send_with_id)
+            else:
+                await refusal.send(send_with_id)
         finally:
             request_id_var.reset(token)
             if self.access_log is not None:
-                duration_ms = round((time.perf_counter() - started) * 1000, 2)
                 self.access_log.request(
-                    scope["method"], scope["path"], status, duration_ms, request_id
+                    scope["method"], scope["path"], response_status, started_ns, request_id
                 )
+
+    def _refusal(self, scope: Scope) -> Refusal | None:
+        for check in self.admission:
+            refusal = check(scope)
+            if refusal is not None:
+                return refusal
+        return None
 
 
 def _incoming_request_id(scope: Scope) -> str | None:
@@ -64,68 +118,60 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
-class BodyTooLarge(Exception):
-    pass
+class _RequestIds:
+    """Request ids unique across processes, with no random draw per request.
+
+    A made id only has to be unique, not secret: 64 random bits per process (drawn again
+    in a forked worker) followed by a counter, 32 hex digits in all.
+    """
+
+    def __init__(self) -> None:
+        self._renew()
+        os.register_at_fork(after_in_child=self._renew)
+
+    def _renew(self) -> None:
+        self._prefix = f"{getrandbits(64):016x}"
+        self._counter = itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._counter):016x}"
 
 
-class BodySizeLimitMiddleware:
-    """Answer 413 to a request body larger than `max_bytes`, declared or streamed."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        has_body = False
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                if value.isdigit() and int(value) > self.max_bytes:
-                    await _send_413(send)
-                    return
-                has_body = value != b"0"
-            elif name == b"transfer-encoding":
-                has_body = True
-        if not has_body:  # nothing to count: no wrapping, no cost
-            await self.app(scope, receive, send)
-            return
-
-        received = 0
-        response_started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not response_started:
-                await _send_413(send)
+_new_request_id = _RequestIds()
 
 
-async def _send_413(send: Send) -> None:
-    body = b'{"detail":"Request body too large"}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+def _limited_body(scope: Scope, receive: Receive, max_bytes: int) -> Receive:
+    """`receive` with a size limit: 413 once the body passes `max_bytes`.
+
+    Checked as the app reads (a request whose body is never read costs nothing), and
+    before reading anything when the declared Content-Length is already too large.
+    The 413 is an HTTPException, so FastAPI answers it however the body is read.
+    (FastAPI's own `max_body_size` does the same job at several times the cost per request.)
+    """
+    received = -1  # nothing read yet
+
+    async def limited_receive() -> Message:
+        nonlocal received
+        if received < 0:
+            received = 0
+            if _declared_length(scope) > max_bytes:
+                raise _body_too_large()
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > max_bytes:
+                raise _body_too_large()
+        return message
+
+    return limited_receive
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit():
+            return int(value)
+    return 0
+
+
+def _body_too_large() -> HTTPException:
+    return HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, "Request body too large")
