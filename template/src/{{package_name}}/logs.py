@@ -57,12 +57,16 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
     # The request middleware logs each request; uvicorn's access log would repeat it.
-    logging.getLogger("uvicorn.access").disabled = True
+    # With no handler to reach, uvicorn skips it outright (it checks `hasHandlers()`),
+    # instead of formatting its arguments for every request only to drop the line.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
 
 
 class AccessLog:
