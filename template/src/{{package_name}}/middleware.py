@@ -75,7 +75,19 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         started_ns = perf_counter_ns()
-        request_id = _incoming_request_id(scope) or _new_request_id()
+        # One pass over the headers (inline: this runs for every request): the caller's
+        # request id, and whether a body follows.
+        request_id = None
+        has_body = False
+        for name, value in scope["headers"]:
+            if name == _REQUEST_ID_HEADER:
+                request_id = _safe_request_id(value)
+            elif name == b"content-length":
+                has_body = value != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
+        if request_id is None:
+            request_id = _new_request_id()
         id_header = (_REQUEST_ID_HEADER, request_id.encode())
         token = request_id_var.set(request_id)
         response_status = 500  # what the client gets if the app fails before answering
@@ -88,12 +100,14 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            refusal = self._refusal(scope) if self.admission else None
-            if refusal is None:
-                limited = _limited_body(scope, receive, self.max_body_bytes)
-                await self.app(scope, limited, send_with_id)
-            else:
-                await refusal.send(send_with_id)
+            for check in self.admission:
+                refusal = check(scope)
+                if refusal is not None:
+                    await refusal.send(send_with_id)
+                    return
+            if has_body:
+                receive = _limited_body(scope, receive, self.max_body_bytes)
+            await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
             if self.access_log is not None:
@@ -101,50 +115,39 @@ class RequestContextMiddleware:
                     scope["method"], scope["path"], response_status, started_ns, request_id
                 )
 
-    def _refusal(self, scope: Scope) -> Refusal | None:
-        for check in self.admission:
-            refusal = check(scope)
-            if refusal is not None:
-                return refusal
-        return None
+
+def _safe_request_id(value: bytes) -> str | None:
+    """The caller's id, if it is safe to log and to forward."""
+    candidate = value.decode("latin-1")
+    return candidate if _VALID_REQUEST_ID.fullmatch(candidate) else None
 
 
-def _incoming_request_id(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == _REQUEST_ID_HEADER:
-            candidate: str = value.decode("latin-1")
-            # Only ids that are safe to log and to forward are kept.
-            return candidate if _VALID_REQUEST_ID.fullmatch(candidate) else None
-    return None
+# A made request id only has to be unique, not secret: 64 random bits per process (drawn
+# again in a forked worker) and a counter, 32 hex digits in all, with no random draw per
+# request.
+_id_prefix = ""
+_id_counter = itertools.count()
 
 
-class _RequestIds:
-    """Request ids unique across processes, with no random draw per request.
-
-    A made id only has to be unique, not secret: 64 random bits per process (drawn again
-    in a forked worker) followed by a counter, 32 hex digits in all.
-    """
-
-    def __init__(self) -> None:
-        self._renew()
-        os.register_at_fork(after_in_child=self._renew)
-
-    def _renew(self) -> None:
-        self._prefix = f"{getrandbits(64):016x}"
-        self._counter = itertools.count()
-
-    def __call__(self) -> str:
-        return f"{self._prefix}{next(self._counter):016x}"
+def _new_request_id() -> str:
+    return f"{_id_prefix}{next(_id_counter):016x}"
 
 
-_new_request_id = _RequestIds()
+def _renew_request_ids() -> None:
+    global _id_prefix, _id_counter
+    _id_prefix = f"{getrandbits(64):016x}"
+    _id_counter = itertools.count()
+
+
+_renew_request_ids()
+os.register_at_fork(after_in_child=_renew_request_ids)
 
 
 def _limited_body(scope: Scope, receive: Receive, max_bytes: int) -> Receive:
     """`receive` with a size limit: 413 once the body passes `max_bytes`.
 
-    Checked as the app reads (a request whose body is never read costs nothing), and
-    before reading anything when the declared Content-Length is already too large.
+    Checked as the app reads, and before reading anything when the declared
+    Content-Length is already too large.
     The 413 is an HTTPException, so FastAPI answers it however the body is read.
     (FastAPI's own `max_body_size` does the same job at several times the cost per request.)
     """
