@@ -26,7 +26,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scaffold.copier_speed import tracks_file_mode, without_index_mode_sync
+from scaffold.copier_speed import (
+    templates_compiled_once,
+    tracks_file_mode,
+    without_index_mode_sync,
+)
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
 from scaffold.history import history_bundle, offline_template, released_versions, version_key
 from scaffold.project import (
@@ -155,7 +159,7 @@ def _apply(
     # Copier's per-file index sync only acts where git ignores file modes.
     skip_sync = without_index_mode_sync() if tracks_file_mode(service.path) else nullcontext()
     try:
-        with offline_template(bundle), skip_sync:
+        with offline_template(bundle), skip_sync, templates_compiled_once():
             run_update(
                 dst_path=service.path,
                 data=answers,
@@ -324,7 +328,8 @@ def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[s
     """
     from copier import run_copy
 
-    with without_index_mode_sync():  # a scratch folder, outside any repository
+    # A scratch folder, outside any repository.
+    with without_index_mode_sync(), templates_compiled_once():
         run_copy(
             src_path=TEMPLATE_SOURCE,
             dst_path=target,

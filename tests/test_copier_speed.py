@@ -5,7 +5,7 @@ from pathlib import Path
 
 from copier._main import Worker
 
-from scaffold.copier_speed import tracks_file_mode, without_index_mode_sync
+from scaffold.copier_speed import templates_compiled_once, tracks_file_mode, without_index_mode_sync
 
 HOOK = "_sync_git_index_executable_bit"
 
@@ -35,3 +35,18 @@ def test_file_modes_are_tracked_unless_git_is_told_not_to(tmp_path: Path) -> Non
     assert not tracks_file_mode(tmp_path)
     subprocess.run(["git", "config", "--unset", "core.fileMode"], cwd=tmp_path, check=True)
     assert tracks_file_mode(tmp_path)  # unset: git's default on this platform reads modes
+
+
+def test_each_source_is_compiled_once_per_environment_and_renders_the_same() -> None:
+    from jinja2 import Environment
+
+    original = Environment.compile
+    env, other = Environment(), Environment(variable_start_string="[[", variable_end_string="]]")
+    with templates_compiled_once():
+        first = env.compile("{{ name }}-svc")
+        assert env.compile("{{ name }}-svc") is first  # the repeat comes from the cache
+        assert other.compile("{{ name }}-svc") is not first  # another environment compiles anew
+        assert env.from_string("{{ name }}-svc").render(name="orders") == "orders-svc"
+        assert other.from_string("[[ name ]]-svc").render(name="orders") == "orders-svc"
+    assert Environment.compile is original
+    assert env.compile("{{ name }}-svc") is not first  # outside a run, nothing is cached
