@@ -76,6 +76,21 @@ def templates_compiled_once() -> Iterator[None]:
         Environment.compile = original  # type: ignore[method-assign]
 
 
+@contextmanager
+def copier_shortcuts(*, skip_index_sync: bool = True) -> Iterator[None]:
+    """Both shortcuts around one Copier run; ``skip_index_sync=False`` keeps the index sync.
+
+    Pass :func:`tracks_file_mode` of a repository Copier writes into; a new service or a
+    scratch folder can always skip it.
+    """
+    with templates_compiled_once():
+        if skip_index_sync:
+            with without_index_mode_sync():
+                yield
+        else:
+            yield
+
+
 def tracks_file_mode(repo: Path) -> bool:
     """Whether git reads executable bits from disk in ``repo`` (unset means yes)."""
     setting = git("config", "--type=bool", "--get", "core.fileMode", cwd=repo, check=False)

@@ -21,7 +21,7 @@ from typing import Any
 
 from scaffold import __version__
 from scaffold.answers import load_questions, validate_answers
-from scaffold.copier_speed import templates_compiled_once, without_index_mode_sync
+from scaffold.copier_speed import copier_shortcuts
 from scaffold.errors import DestinationExists, GenerationFailed, InvalidInput, MioError
 from scaffold.history import offline_template
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
@@ -84,7 +84,7 @@ def _render(answers: dict[str, Any], target: Path, *, defaults: bool) -> dict[st
     from copier.errors import CopierError
 
     try:
-        with offline_template(), without_index_mode_sync(), templates_compiled_once():
+        with offline_template(), copier_shortcuts():  # every file is new: no index to sync
             worker = run_copy(
                 src_path=TEMPLATE_SOURCE,
                 dst_path=target,

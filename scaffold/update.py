@@ -21,16 +21,11 @@ import difflib
 import re
 import subprocess
 import tempfile
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scaffold.copier_speed import (
-    templates_compiled_once,
-    tracks_file_mode,
-    without_index_mode_sync,
-)
+from scaffold.copier_speed import copier_shortcuts, tracks_file_mode
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
 from scaffold.history import history_bundle, offline_template, released_versions, version_key
 from scaffold.project import (
@@ -157,9 +152,9 @@ def _apply(
     from copier.errors import CopierError
 
     # Copier's per-file index sync only acts where git ignores file modes.
-    skip_sync = without_index_mode_sync() if tracks_file_mode(service.path) else nullcontext()
+    shortcuts = copier_shortcuts(skip_index_sync=tracks_file_mode(service.path))
     try:
-        with offline_template(bundle), skip_sync, templates_compiled_once():
+        with offline_template(bundle), shortcuts:
             run_update(
                 dst_path=service.path,
                 data=answers,
@@ -328,8 +323,7 @@ def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[s
     """
     from copier import run_copy
 
-    # A scratch folder, outside any repository.
-    with without_index_mode_sync(), templates_compiled_once():
+    with copier_shortcuts():  # a scratch folder, outside any repository
         run_copy(
             src_path=TEMPLATE_SOURCE,
             dst_path=target,

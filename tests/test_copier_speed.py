@@ -5,7 +5,12 @@ from pathlib import Path
 
 from copier._main import Worker
 
-from scaffold.copier_speed import templates_compiled_once, tracks_file_mode, without_index_mode_sync
+from scaffold.copier_speed import (
+    copier_shortcuts,
+    templates_compiled_once,
+    tracks_file_mode,
+    without_index_mode_sync,
+)
 
 HOOK = "_sync_git_index_executable_bit"
 
@@ -50,3 +55,15 @@ def test_each_source_is_compiled_once_per_environment_and_renders_the_same() -> 
         assert other.from_string("[[ name ]]-svc").render(name="orders") == "orders-svc"
     assert Environment.compile is original
     assert env.compile("{{ name }}-svc") is not first  # outside a run, nothing is cached
+
+
+def test_the_index_sync_is_kept_when_asked() -> None:
+    from jinja2 import Environment
+
+    original_hook, original_compile = getattr(Worker, HOOK), Environment.compile
+    with copier_shortcuts(skip_index_sync=False):
+        assert getattr(Worker, HOOK) is original_hook
+        assert Environment.compile is not original_compile
+    with copier_shortcuts():
+        assert getattr(Worker, HOOK) is not original_hook
+    assert (getattr(Worker, HOOK), Environment.compile) == (original_hook, original_compile)
