@@ -190,12 +190,18 @@ def on_cpu(cpu: int) -> Callable[[], None]:
     return lambda: os.sched_setaffinity(0, {cpu})
 
 
-def wrk(url: str, connections: int, seconds: float) -> tuple[float, float]:
-    """One wrk run (1 thread, on LOAD_CPU): requests per second and p99 latency in ms."""
+def wrk(
+    url: str, connections: int, seconds: float, script: Path | None = None
+) -> tuple[float, float]:
+    """One wrk run (1 thread, on LOAD_CPU): requests per second and p99 latency in ms.
+
+    ``script``: a wrk Lua script, e.g. one setting the method, body and headers of a POST.
+    """
     import re
 
+    scripted = ["-s", str(script)] if script is not None else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *scripted, url],
         capture_output=True,
         text=True,
         check=True,

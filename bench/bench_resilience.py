@@ -53,7 +53,7 @@ asyncio.run(main())
 INNER = """
 import asyncio, json, sys, time
 import httpx
-from svc_bench.outbound import UpstreamClient
+from svc_bench.resilience.client import UpstreamClient
 from svc_bench.settings import Settings
 
 url, rounds, calls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

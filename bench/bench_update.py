@@ -66,7 +66,7 @@ def _history(work: Path, name: str, change: Callable[[Path], None]) -> Path:
 
 
 def _line_change(root: Path) -> None:
-    edit(root / "template" / PACKAGE / "health.py", CHANGED_LINE_OLD, CHANGED_LINE_NEW)
+    edit(root / "template" / PACKAGE / "web" / "health.py", CHANGED_LINE_OLD, CHANGED_LINE_NEW)
 
 
 def _run(argv: list[str | Path], cwd: Path, env: dict[str, str]) -> None:

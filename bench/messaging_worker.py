@@ -57,14 +57,14 @@ async def service(broker: str, url: str, count: int, concurrency: int) -> float:
         log_level="WARNING",
     )
     app = app_module.create_app(settings)
-    messaging = app.state.messaging
-    async with app.router.lifespan_context(app):
+    async with app.router.lifespan_context(app) as state:  # the service's own wiring
+        messaging = state["messaging"]
         while not messaging.connected:
             await asyncio.sleep(0.01)
         batch = [events.ItemCreated(item_id=uuid4(), name=f"i{i}") for i in range(count)]
         started = time.perf_counter()
         await gather_limited([lambda e=e: messaging.publish(e) for e in batch], concurrency)
-        while messaging.inbox.handled < count:
+        while len(messaging.item_log.entries) < count:  # each handled event's side effect
             await asyncio.sleep(0.005)
         return count / (time.perf_counter() - started)
 

@@ -24,6 +24,7 @@ from scaffold.answers import load_questions, validate_answers
 from scaffold.copier_speed import copier_shortcuts
 from scaffold.errors import DestinationExists, GenerationFailed, InvalidInput, MioError
 from scaffold.history import offline_template
+from scaffold.lock import lock_dependencies
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
 
 
@@ -50,8 +51,14 @@ def create_service(
     *,
     defaults: bool = True,
     git_init: bool = True,
+    lock: bool = True,
+    version: str | None = None,
 ) -> CreatedService:
-    """Render a service with validated ``answers`` into ``destination``."""
+    """Render a service with validated ``answers`` into ``destination``.
+
+    ``version`` is a released template version (default: this mio's own); tests make
+    services of earlier releases with it, as those releases' mio made them.
+    """
     from scaffold.compat import check_copier_version
 
     destination = Path(os.path.abspath(destination))
@@ -61,9 +68,11 @@ def create_service(
     staging = Path(tempfile.mkdtemp(prefix=".mio-new-", dir=anchor))
     try:
         rendered = staging / destination.name
-        final_answers = _render(answers, rendered, defaults=defaults)
+        final_answers = _render(answers, rendered, defaults=defaults, version=version)
         if not defaults:  # answers typed at Copier's prompts go through the same model
             validate_answers({k: final_answers[k] for k in load_questions() if k in final_answers})
+        if lock:
+            lock_dependencies(rendered)
         if git_init:
             _commit_initial(rendered)
         files = sorted(
@@ -76,10 +85,12 @@ def create_service(
             shutil.rmtree(staging, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return CreatedService(destination, final_answers, template_tag(), files)
+    return CreatedService(destination, final_answers, template_tag(version or __version__), files)
 
 
-def _render(answers: dict[str, Any], target: Path, *, defaults: bool) -> dict[str, Any]:
+def _render(
+    answers: dict[str, Any], target: Path, *, defaults: bool, version: str | None = None
+) -> dict[str, Any]:
     from copier import run_copy
     from copier.errors import CopierError
 
@@ -89,7 +100,7 @@ def _render(answers: dict[str, Any], target: Path, *, defaults: bool) -> dict[st
                 src_path=TEMPLATE_SOURCE,
                 dst_path=target,
                 data=answers,
-                vcs_ref=template_tag(),
+                vcs_ref=template_tag(version or __version__),
                 defaults=defaults,
                 unsafe=False,
                 quiet=True,

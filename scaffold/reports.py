@@ -58,6 +58,8 @@ def _update_block(outcome: Outcome[UpdateReport]) -> str:
         lines.append(
             "  resolve the <<<<<<< / >>>>>>> markers in the files above, then `git add` them"
         )
+        if report.lock_pending:
+            lines.append("  then run `uv lock`: pyproject.toml changed, uv.lock is not yet updated")
     elif report.dry_run:
         lines.append("  (dry run: nothing was written)")
     else:

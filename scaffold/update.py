@@ -28,6 +28,7 @@ from typing import Any
 from scaffold.copier_speed import copier_shortcuts, tracks_file_mode
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
 from scaffold.history import history_bundle, offline_template, released_versions, version_key
+from scaffold.lock import LOCK_FILE, lock_dependencies
 from scaffold.project import (
     ANSWERS_FILE,
     Service,
@@ -65,6 +66,8 @@ class UpdateReport:
     #: Answers that changed: ``name -> (before, after)``.
     answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
     dry_run: bool = False
+    #: `pyproject.toml` holds conflict markers: run `uv lock` once they are resolved.
+    lock_pending: bool = False
 
     @property
     def changed(self) -> bool:
@@ -168,6 +171,7 @@ def _apply(
             _sort_changes(service, report)
             if report.removed:
                 _protect_edits(service, report, bundle)
+            _relock(service, report)
     except BaseException as exc:
         # The tree was clean: going back to the last commit loses nothing of the owner's.
         _roll_back(service)
@@ -184,6 +188,31 @@ def _apply(
             f" {type(exc).__name__}: {message}"
         ) from exc
     return report
+
+
+PYPROJECT = "pyproject.toml"
+
+
+def _relock(service: Service, report: UpdateReport) -> None:
+    """Lock again when the update changed `pyproject.toml` (or the service has no lock yet).
+
+    With markers in `pyproject.toml` nothing can be locked: the report says to run
+    `uv lock` once they are resolved.
+    """
+    if PYPROJECT in report.conflicts:
+        report.lock_pending = True
+        return
+    lock = service.path / LOCK_FILE
+    if PYPROJECT not in report.updated and lock.exists():
+        return
+    had_lock = lock.exists()
+    lock_dependencies(service.path)
+    if not had_lock:
+        report.added.append(LOCK_FILE)
+        report.added.sort()
+    elif any(name == LOCK_FILE for _, name in changed_paths(service)):
+        report.updated.append(LOCK_FILE)
+        report.updated.sort()
 
 
 def _roll_back(service: Service) -> None:

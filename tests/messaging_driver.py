@@ -20,16 +20,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
 import httpx
 from aiomisc.pytest import TCPProxy
+from prometheus_client import REGISTRY
 
 
 def load(package: str) -> tuple[Any, Any]:
@@ -74,6 +76,30 @@ def make_app(args: argparse.Namespace, url: str) -> Any:
         log_level="WARNING",
     )
     return create_app(settings)
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """Run the app's lifespan; its messaging, and an HTTP client to the app.
+
+    Each request gets a copy of the lifespan state in its scope, as uvicorn gives it
+    (httpx's ASGI transport alone does not), so the app's dependencies find it.
+    """
+    async with app.router.lifespan_context(app) as state:
+
+        async def with_state(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            scope["state"] = dict(state)
+            await app(scope, receive, send)
+
+        transport = httpx.ASGITransport(app=with_state)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield state["messaging"], client
+
+
+def counted(messaging: Any, events: str) -> int:
+    """The service's messaging_<events>_events_total for this run's subscriber."""
+    labels = {"handler": messaging.channels.items_created}
+    return int(REGISTRY.get_sample_value(f"messaging_{events}_events_total", labels) or 0)
 
 
 async def post_items(
@@ -126,11 +152,11 @@ def summary(messaging: Any, acked: list[str]) -> dict[str, Any]:
     consumed = {str(event.item_id) for event in entries}
     return {
         "acked": len(acked),
-        "handled": messaging.inbox.handled,
+        "handled": counted(messaging, "handled"),
         "side_effects": len(entries),
         "unique_side_effects": len({event.event_id for event in entries}),
-        "duplicates": messaging.inbox.duplicates,
-        "dead_lettered": messaging.inbox.dead_lettered,
+        "duplicates": counted(messaging, "duplicate"),
+        "dead_lettered": counted(messaging, "dead_lettered"),
         "missing": sorted(set(acked) - consumed)[:20],
         "missing_count": len(set(acked) - consumed),
     }
@@ -138,38 +164,35 @@ def summary(messaging: Any, acked: list[str]) -> dict[str, Any]:
 
 async def delivery(args: argparse.Namespace) -> dict[str, Any]:
     app = make_app(args, args.url)
-    messaging = app.state.messaging
     events = importlib.import_module(f"{args.package}.messaging.events")
-    async with app.router.lifespan_context(app):
+    async with serving(app) as (messaging, client):
         assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-            started = time.perf_counter()
-            http_count = min(args.http, args.count)
-            acked, failed = await post_items(client, http_count, args.concurrency)
-            direct = [
-                events.ItemCreated(item_id=uuid4(), name=f"item-{index}")
-                for index in range(http_count, args.count)
-            ]
-            failed += await publish_all(messaging, direct, args.concurrency)
-            acked += [str(event.item_id) for event in direct]
-            published = time.perf_counter() - started
-            all_handled = await wait_for(lambda: messaging.inbox.handled >= len(acked), 60)
-            elapsed = time.perf_counter() - started
-            # Re-send some events unchanged (same message id), as a publisher retry would.
-            again = list(messaging.item_log.entries[: args.duplicates])
-            await asyncio.gather(*(messaging.publish(event) for event in again))
-            await wait_for(lambda: messaging.inbox.duplicates >= len(again), 30)
-            await asyncio.sleep(0.5)  # nothing more may arrive
-            return {
-                **summary(messaging, acked),
-                "failed": failed,
-                "via_http": http_count,
-                "resent": len(again),
-                "all_handled": all_handled,
-                "publish_seconds": round(published, 2),
-                "publish_to_consume_seconds": round(elapsed, 2),
-            }
+        started = time.perf_counter()
+        http_count = min(args.http, args.count)
+        acked, failed = await post_items(client, http_count, args.concurrency)
+        direct = [
+            events.ItemCreated(item_id=uuid4(), name=f"item-{index}")
+            for index in range(http_count, args.count)
+        ]
+        failed += await publish_all(messaging, direct, args.concurrency)
+        acked += [str(event.item_id) for event in direct]
+        published = time.perf_counter() - started
+        all_handled = await wait_for(lambda: counted(messaging, "handled") >= len(acked), 60)
+        elapsed = time.perf_counter() - started
+        # Re-send some events unchanged (same message id), as a publisher retry would.
+        again = list(messaging.item_log.entries[: args.duplicates])
+        await asyncio.gather(*(messaging.publish(event) for event in again))
+        await wait_for(lambda: counted(messaging, "duplicate") >= len(again), 30)
+        await asyncio.sleep(0.5)  # nothing more may arrive
+        return {
+            **summary(messaging, acked),
+            "failed": failed,
+            "via_http": http_count,
+            "resent": len(again),
+            "all_handled": all_handled,
+            "publish_seconds": round(published, 2),
+            "publish_to_consume_seconds": round(elapsed, 2),
+        }
 
 
 async def fault(args: argparse.Namespace) -> dict[str, Any]:
@@ -177,7 +200,6 @@ async def fault(args: argparse.Namespace) -> dict[str, Any]:
     proxy = TCPProxy(target.hostname or "127.0.0.1", target.port or 0)
     await proxy.start()
     app = make_app(args, through(args.url, proxy.proxy_port))
-    messaging = app.state.messaging
     cut_at = args.count // 2
     cuts: list[float] = []
 
@@ -189,33 +211,31 @@ async def fault(args: argparse.Namespace) -> dict[str, Any]:
             await proxy.start()
 
     try:
-        async with app.router.lifespan_context(app):
+        async with serving(app) as (messaging, client):
             assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-                acked, failed = await post_items(client, args.count, args.concurrency, maybe_cut)
-                # The connection comes back: publishing works again.
-                deadline = time.monotonic() + 30
-                recovered = False
-                while not recovered and time.monotonic() < deadline:
-                    response = await client.post("/items", json={"name": "after the cut"})
-                    recovered = response.status_code == 201
-                    if recovered:
-                        acked.append(response.json()["id"])
-                    else:
-                        await asyncio.sleep(0.2)
-                acked_set = set(acked)
-                consumed = lambda: {str(e.item_id) for e in messaging.item_log.entries}  # noqa: E731
-                all_handled = await wait_for(lambda: acked_set <= consumed(), 60)
-                # Redeliveries of messages whose ack was lost arrive after the redelivery time.
-                await asyncio.sleep(args.redelivery + 1.5)
-                return {
-                    **summary(messaging, acked),
-                    "failed": failed,
-                    "cut": bool(cuts),
-                    "recovered": recovered,
-                    "all_handled": all_handled,
-                }
+            acked, failed = await post_items(client, args.count, args.concurrency, maybe_cut)
+            # The connection comes back: publishing works again.
+            deadline = time.monotonic() + 30
+            recovered = False
+            while not recovered and time.monotonic() < deadline:
+                response = await client.post("/items", json={"name": "after the cut"})
+                recovered = response.status_code == 201
+                if recovered:
+                    acked.append(response.json()["id"])
+                else:
+                    await asyncio.sleep(0.2)
+            acked_set = set(acked)
+            consumed = lambda: {str(e.item_id) for e in messaging.item_log.entries}  # noqa: E731
+            all_handled = await wait_for(lambda: acked_set <= consumed(), 60)
+            # Redeliveries of messages whose ack was lost arrive after the redelivery time.
+            await asyncio.sleep(args.redelivery + 1.5)
+            return {
+                **summary(messaging, acked),
+                "failed": failed,
+                "cut": bool(cuts),
+                "recovered": recovered,
+                "all_handled": all_handled,
+            }
     finally:
         await proxy.close()
 
@@ -224,31 +244,28 @@ async def unreachable(args: argparse.Namespace) -> dict[str, Any]:
     target = urlsplit(args.url)
     proxy = TCPProxy(target.hostname or "127.0.0.1", target.port or 0)  # not started yet
     app = make_app(args, through(args.url, proxy.proxy_port))
-    messaging = app.state.messaging
     result: dict[str, Any] = {}
     try:
         started = time.perf_counter()
-        async with app.router.lifespan_context(app):
+        async with serving(app) as (messaging, client):
             result["startup_seconds"] = round(time.perf_counter() - started, 2)
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-                await asyncio.sleep(0.5)
-                result["healthz_down"] = (await client.get("/healthz")).status_code
-                result["readyz_down"] = (await client.get("/readyz")).status_code
-                result["post_down"] = (await client.post("/items", json={"name": "x"})).status_code
-                await proxy.start()  # the broker comes back
+            await asyncio.sleep(0.5)
+            result["healthz_down"] = (await client.get("/healthz")).status_code
+            result["readyz_down"] = (await client.get("/readyz")).status_code
+            result["post_down"] = (await client.post("/items", json={"name": "x"})).status_code
+            await proxy.start()  # the broker comes back
 
-                async def ready() -> bool:
-                    return (await client.get("/readyz")).status_code == 200
+            async def ready() -> bool:
+                return (await client.get("/readyz")).status_code == 200
 
-                result["recovered"] = await wait_for_async(ready, 30)
-                result["healthz_up"] = (await client.get("/healthz")).status_code
-                response = await client.post("/items", json={"name": "after"})
-                result["post_up"] = response.status_code
-                item_id = response.json().get("id")
-                result["consumed_after_recovery"] = await wait_for(
-                    lambda: any(str(e.item_id) == item_id for e in messaging.item_log.entries), 20
-                )
+            result["recovered"] = await wait_for_async(ready, 30)
+            result["healthz_up"] = (await client.get("/healthz")).status_code
+            response = await client.post("/items", json={"name": "after"})
+            result["post_up"] = response.status_code
+            item_id = response.json().get("id")
+            result["consumed_after_recovery"] = await wait_for(
+                lambda: any(str(e.item_id) == item_id for e in messaging.item_log.entries), 20
+            )
         return result
     finally:
         await proxy.close()

@@ -2,7 +2,7 @@
 
 Run with the generated service's environment (its package on PYTHONPATH):
     python resilience_probe.py PACKAGE UPSTREAM_URL
-The upstream obeys PUT /control/<mode> (ok, fail, hang) and GET /control/hits.
+The upstream obeys PUT /control/<mode> (ok, fail, hang, trickle) and GET /control/hits.
 tests/test_resilience.py starts it and reads the report.
 """
 
@@ -19,15 +19,19 @@ import httpx
 
 RECOVERY_SECONDS = 1.0
 TIMEOUT_SECONDS = 0.3
+DEADLINE_SECONDS = 0.5
 
 
 async def probe(package: str, url: str) -> dict[str, Any]:
     settings_module = importlib.import_module(f"{package}.settings")
-    outbound = importlib.import_module(f"{package}.outbound")
+    outbound = importlib.import_module(f"{package}.resilience.client")
+    # The service's own JSON logs, on stderr: stdout carries the report alone.
+    importlib.import_module(f"{package}.web.logs").configure_logging("WARNING")
     settings = settings_module.Settings(
         _env_file=None,
         gateway_url=url,
         outbound_timeout_seconds=TIMEOUT_SECONDS,
+        outbound_deadline_seconds=DEADLINE_SECONDS,
         breaker_failure_threshold=5,
         breaker_recovery_seconds=RECOVERY_SECONDS,
         retry_wait_initial_seconds=0.001,
@@ -60,6 +64,15 @@ async def probe(package: str, url: str) -> dict[str, Any]:
     started = time.perf_counter()
     report["hang_outcome"] = await outcome("POST", "/orders")  # never retried
     report["hang_seconds"] = time.perf_counter() - started
+
+    await mode("trickle")
+    started = time.perf_counter()
+    report["trickle_outcome"] = await outcome("POST", "/orders")
+    report["trickle_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    report["deadline_outcome"] = await outcome("GET", "/fresh/trickle")  # retried, no fallback
+    report["deadline_seconds"] = time.perf_counter() - started
+    # 4 failures in a row so far, one short of opening the breaker: a success resets them.
     await mode("ok")
     report["after_hang"] = await outcome("GET", "/catalog")
 

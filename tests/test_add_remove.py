@@ -28,7 +28,7 @@ QUEUE = "async-messaging"
 QUEUE_FILE = "src/orders/messaging/handlers.py"
 QUEUE_DEPENDENCY = "faststream[redis]"
 RETRY = "retry"
-RETRY_FILE = "src/orders/retry.py"
+RETRY_FILE = "src/orders/resilience/retry.py"
 
 
 def git(project: Path, *args: str) -> str:

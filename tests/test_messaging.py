@@ -77,7 +77,8 @@ def test_every_choice_renders_a_service_passing_ruff_mypy_and_its_tests(
     if choice == "none":
         assert not faststream
     else:
-        assert faststream == [f"faststream[{EXTRAS[choice]}]>=0.7,<0.8"]  # never the cli extra
+        # Its metrics and tracing middlewares need the extras; never the cli extra.
+        assert faststream == [f"faststream[{EXTRAS[choice]},otel,prometheus]>=0.7,<0.8"]
     # mypy and the tests side by side; mypy's cache of third-party packages is shared.
     env = {"ORDERS_BROKER_URL": "memory://", "MYPY_CACHE_DIR": str(mypy_cache)}
     with ThreadPoolExecutor(max_workers=2) as pool:

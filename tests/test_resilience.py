@@ -41,10 +41,11 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _check_service(project: Path, python: Path, mypy_cache: Path, patterns: list[str]) -> None:
     """The chosen modules and only those; the service's own tests, ruff and mypy pass."""
     package = next((project / "src").iterdir())
+    assert (package / "resilience" / "client.py").is_file()  # the outbound client, always
     for pattern, module in MODULES.items():
-        assert (package / module).is_file() == (pattern in patterns), module
+        assert (package / "resilience" / module).is_file() == (pattern in patterns), module
         assert (project / "tests" / f"test_{module}").is_file() == (pattern in patterns)
-    assert (package / "metrics.py").is_file()  # /metrics in every service
+    assert (package / "web" / "metrics.py").is_file()  # /metrics in every service
     pyproject = (project / "pyproject.toml").read_text()
     assert ('"stamina' in pyproject) == ("retry" in patterns)
     assert ('"circuitbreaker' in pyproject) == ("circuit-breaker" in patterns)
@@ -68,7 +69,8 @@ def test_each_subset_renders_a_service_that_passes_ruff_mypy_and_its_tests(
 
 
 class _Upstream(ThreadingHTTPServer):
-    """A real HTTP upstream that can be told to fail (503), hang, or answer (200)."""
+    """A real HTTP upstream that can be told to fail (503), hang, trickle (a byte every
+    0.1 s, never silent long enough for a read timeout), or answer (200)."""
 
     daemon_threads = True
 
@@ -101,7 +103,7 @@ class _UpstreamHandler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         mode = self.path.removeprefix("/control/")
         self.server.mode = mode
-        if mode == "hang":
+        if mode in ("hang", "trickle"):
             self.server.released.clear()
         else:
             self.server.released.set()  # let held calls go
@@ -112,7 +114,25 @@ class _UpstreamHandler(BaseHTTPRequestHandler):
             self.server.hits += 1
         if self.server.mode == "hang":
             self.server.released.wait(10)
+        if self.server.mode == "trickle":
+            self._trickle()
+            return
         self._reply(503 if self.server.mode == "fail" else 200, {"path": self.path})
+
+    def _trickle(self) -> None:
+        """200 at once, then 100 bytes of body, one every 0.1 s (10 s in all)."""
+        try:
+            self.send_response(200)
+            self.send_header("content-length", "100")
+            self.end_headers()
+            for _ in range(100):
+                self.wfile.flush()
+                if self.server.released.wait(0.1):
+                    break
+                self.wfile.write(b".")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its timeout)
+        self.close_connection = True
 
     def _reply(self, status: int, payload: dict[str, Any]) -> None:
         body = json.dumps(payload).encode()
@@ -156,9 +176,16 @@ def test_all_patterns_pass_their_checks_then_survive_a_real_upstream_failing_and
     assert_ok(result)
     report = json.loads(result.stdout)
 
+    timeouts = ("AttemptTimeout", "ReadTimeout")  # whichever of the two bounds fires first
     assert report["healthy"] == ["200", "200", "200"]
-    assert report["hang_outcome"] == "ReadTimeout"
+    assert report["hang_outcome"] in timeouts
     assert 0.27 <= report["hang_seconds"] <= 0.33 + 0.05  # the 0.3 s timeout, within 10%
+    # A byte every 0.1 s never trips a read timeout: the attempt's timeout is for all of it.
+    assert report["trickle_outcome"] == "AttemptTimeout"
+    assert 0.27 <= report["trickle_seconds"] <= 0.33 + 0.05
+    # A GET is retried, but the call as a whole ends at its deadline (0.5 s).
+    assert report["deadline_outcome"] == "DeadlineExceeded"
+    assert 0.47 <= report["deadline_seconds"] <= 0.55 + 0.05
     assert report["after_hang"] == "200"
 
     assert report["failing"][0] == "HTTPStatusError"  # 3 attempts, all 503
@@ -192,5 +219,6 @@ def test_mio_new_takes_resilience_as_a_comma_separated_list(
     assert "patterns: circuit-breaker, retry" in result.output
     answers = yaml.safe_load((tmp_path / "orders" / ".copier-answers.yml").read_text())
     assert answers["resilience"] == ["retry", "circuit-breaker"]
-    assert (tmp_path / "orders" / "src" / "orders" / "circuit_breaker.py").is_file()
-    assert not (tmp_path / "orders" / "src" / "orders" / "fallback.py").exists()
+    resilience = tmp_path / "orders" / "src" / "orders" / "resilience"
+    assert (resilience / "circuit_breaker.py").is_file()
+    assert not (resilience / "fallback.py").exists()

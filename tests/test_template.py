@@ -27,7 +27,22 @@ def test_default_service_passes_its_own_tests_ruff_and_mypy(
 def test_layout_and_answers(copie: Any) -> None:
     project = render(copie, service_name="orders-api")
     package = project / "src" / "orders_api"
-    for name in ("app.py", "settings.py", "health.py", "items.py", "outbound.py", "logs.py"):
+    for name in (
+        "app.py",
+        "settings.py",
+        "web/health.py",
+        "web/logs.py",
+        "web/request_id.py",
+        "web/metrics.py",
+        "web/tracing.py",
+        "web/errors.py",
+        "items/router.py",
+        "items/schemas.py",
+        "items/store.py",
+        "items/dependencies.py",
+        "resilience/client.py",
+        "resilience/policies.py",
+    ):
         assert (package / name).is_file(), name
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["service_name"] == "orders-api"

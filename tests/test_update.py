@@ -83,7 +83,7 @@ def cli(history: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRu
 
 
 def test_edits_away_from_template_changes_survive(cli: CliRunner, service: Path) -> None:
-    append(service / "src/orders/items.py", "\n# owner: items stay in memory for now\n")
+    append(service / "src/orders/items/router.py", "\n# owner: items stay in memory for now\n")
     health = service / CHANGED_FILE
     health.write_text(health.read_text().replace("Ready for traffic", "Ready for orders"))
     commit(service)
@@ -95,7 +95,7 @@ def test_edits_away_from_template_changes_survive(cli: CliRunner, service: Path)
     assert recorded_version(service) == NEXT
     text = health.read_text()
     assert CHANGED_LINE_NEW in text and "Ready for orders" in text  # both sides kept
-    assert "owner: items stay in memory" in (service / "src/orders/items.py").read_text()
+    assert "owner: items stay in memory" in (service / "src/orders/items/router.py").read_text()
     assert (service / ADDED).is_file() and f"added     {ADDED}" in result.output
     assert f"updated   {CHANGED_FILE}" in result.output
     assert not (service / DROPPED).exists() and f"removed   {DROPPED}" in result.output
@@ -198,9 +198,9 @@ def test_a_dirty_tree_is_refused_with_nothing_changed(
     if dirt == "untracked":
         (service / "notes.txt").write_text("mine\n")
     else:
-        append(service / "src/orders/items.py", "# wip\n")
+        append(service / "src/orders/items/router.py", "# wip\n")
         if dirt == "staged":
-            git(service, "add", "src/orders/items.py")
+            git(service, "add", "src/orders/items/router.py")
     status = git(service, "status", "--porcelain")
     files = {p: p.read_bytes() for p in service.rglob("*") if p.is_file() and ".git" not in p.parts}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -15,13 +16,13 @@ BASE = template_tag()
 _major, _minor = version_key(BASE)[:2]
 NEXT = f"v{_major}.{_minor + 1}.0"
 #: What NEXT changes, for the tests to refer to.
-CHANGED_FILE = "src/orders/health.py"
+CHANGED_FILE = "src/orders/web/health.py"
 CHANGED_LINE_OLD = "The process is alive. Checks no dependency"
 CHANGED_LINE_NEW = "Liveness only. Checks no dependency"
-RENAMED = ("src/orders/middleware.py", "src/orders/http_middleware.py")
+RENAMED = ("src/orders/web/request_id.py", "src/orders/web/correlation.py")
 #: The renamed file also changes its first line.
-RENAMED_LINE_OLD = "ASGI middleware: request ids"
-RENAMED_LINE_NEW = "HTTP middleware: request ids"
+RENAMED_LINE_OLD = "Request ids, by asgi-correlation-id."
+RENAMED_LINE_NEW = "Correlation: request ids, by asgi-correlation-id."
 DROPPED = ".dockerignore"
 ADDED = "CONTRIBUTING.md"
 
@@ -45,17 +46,20 @@ def edit(path: Path, old: str, new: str) -> None:
 def make_v2(root: Path) -> None:
     """NEXT: one changed line, one renamed file, one dropped file, one added file."""
     template = root / "template"
-    edit(template / PACKAGE / "health.py", CHANGED_LINE_OLD, CHANGED_LINE_NEW)
-    (template / PACKAGE / "middleware.py").rename(template / PACKAGE / "http_middleware.py")
-    edit(template / PACKAGE / "http_middleware.py", RENAMED_LINE_OLD, RENAMED_LINE_NEW)
+    web = template / PACKAGE / "web"
+    edit(web / "health.py", CHANGED_LINE_OLD, CHANGED_LINE_NEW)
+    (web / "request_id.py").rename(web / "correlation.py")
+    edit(web / "correlation.py", RENAMED_LINE_OLD, RENAMED_LINE_NEW)
+    # `from .web.request_id import`, `from ..web.request_id import`, `orders.web.request_id`...
+    importer = re.compile(r"(\.web\.|from \.+)request_id\b")
     importers = [
         path
-        for path in (template / PACKAGE).rglob("*")
-        if path.is_file() and "from .middleware import" in path.read_text()
+        for path in template.rglob("*.*")
+        if path.suffix in {".py", ".jinja"} and importer.search(path.read_text())
     ]
-    assert importers, "no module imports the renamed middleware"
+    assert importers, "no module imports the renamed web/request_id.py"
     for path in importers:
-        edit(path, "from .middleware import", "from .http_middleware import")
+        path.write_text(importer.sub(r"\1correlation", path.read_text()))
     (template / DROPPED).unlink()
     (template / ADDED).write_text("# Contributing\n\nRun `pytest`, `ruff check .` and `mypy`.\n")
 

@@ -61,6 +61,14 @@ def new_service(
     git: Annotated[
         bool, typer.Option("--git/--no-git", help="Initialise a git repository with one commit.")
     ] = True,
+    lock: Annotated[
+        bool,
+        typer.Option(
+            "--lock/--no-lock",
+            help="Lock the dependencies in uv.lock (needs the package index; run `uv lock` later"
+            " with --no-lock).",
+        ),
+    ] = True,
 ) -> None:
     from scaffold.answers import parse_data, validate_answers
     from scaffold.generate import create_service
@@ -80,7 +88,7 @@ def new_service(
         answers = validate_answers(raw)
         destination = output if output is not None else Path(name)
         ask = not defaults and is_interactive()
-        return create_service(answers, destination, defaults=not ask, git_init=git)
+        return create_service(answers, destination, defaults=not ask, git_init=git, lock=lock)
 
     created = run(action)
     _print_summary(created)
@@ -101,5 +109,5 @@ def _print_summary(created: Any) -> None:
     echo(f"  files: {len(created.files)}")
     echo("")
     echo("Next:")
-    echo(f"  cd {shown} && python -m pip install -e '.[dev]'")
+    echo(f"  cd {shown} && python -m pip install -e '.[dev]'   (or: uv sync --extra dev)")
     echo("  pytest")

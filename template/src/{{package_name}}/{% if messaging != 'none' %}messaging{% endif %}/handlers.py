@@ -6,18 +6,26 @@ to the dead-letter destination and is acknowledged.
 
 Where the broker delivers batches (Redis, NATS, Kafka), `handle_batch` takes each event
 of a batch through the same steps; the batch is acknowledged once all are done.
+
+While an event is handled, the request id it was published with is the current one
+(asgi-correlation-id's), so log lines carry it. With tracing on, FastStream's span of
+a batch can only link to the traces of its events: each event of a batch is handled in
+a span of its own that continues the trace of the request that published it.
 """
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from ..logs import request_id_var
+import structlog
+from asgi_correlation_id import correlation_id
+from opentelemetry import propagate, trace
+
+from . import metrics
 from .events import REQUEST_ID_HEADER, ItemCreated
 from .inbox import Inbox
 
-logger = logging.getLogger(__name__)
+logger = structlog.stdlib.get_logger(__name__)
 
 Effect = Callable[[ItemCreated], Awaitable[None]]
 DeadLetter = Callable[[ItemCreated, Mapping[str, Any]], Awaitable[None]]
@@ -35,7 +43,7 @@ class ItemCreatedLog:
 
     async def record(self, event: ItemCreated) -> None:
         self.entries.append(event)
-        logger.info("item created", extra={"item_id": str(event.item_id)})
+        logger.info("item created", item_id=str(event.item_id))
 
 
 class ItemCreatedHandler:
@@ -44,16 +52,24 @@ class ItemCreatedHandler:
         inbox: Inbox,
         effect: Effect,
         dead_letter: DeadLetter,
+        *,
+        channel: str,
         max_attempts: int = 3,
         retry_delay_seconds: float = 0.05,
         concurrency: int = 1,
+        tracer: trace.Tracer | None = None,
     ) -> None:
         self.inbox = inbox
         self.effect = effect
         self.dead_letter = dead_letter
+        self.channel = channel
         self.max_attempts = max_attempts
         self.retry_delay_seconds = retry_delay_seconds
         self.concurrency = concurrency
+        self.tracer = tracer
+        self._handled = metrics.HANDLED_EVENTS.labels(handler=channel)
+        self._duplicates = metrics.DUPLICATE_EVENTS.labels(handler=channel)
+        self._dead_lettered = metrics.DEAD_LETTERED_EVENTS.labels(handler=channel)
 
     async def handle_batch(
         self, events: Sequence[ItemCreated], headers: Sequence[Mapping[str, Any]]
@@ -67,30 +83,45 @@ class ItemCreatedHandler:
         pairs = list(zip(events, headers, strict=True))
         if self.concurrency == 1:
             for event, event_headers in pairs:
-                await self(event, event_headers)
+                await self._one_of_batch(event, event_headers)
             return
         slots = asyncio.Semaphore(self.concurrency)
 
         async def one(event: ItemCreated, event_headers: Mapping[str, Any]) -> None:
             async with slots:
-                await self(event, event_headers)
+                await self._one_of_batch(event, event_headers)
 
         results = await asyncio.gather(*(one(*pair) for pair in pairs), return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
                 raise result
 
+    async def _one_of_batch(self, event: ItemCreated, headers: Mapping[str, Any]) -> None:
+        if self.tracer is None:
+            await self(event, headers)
+            return
+        batch = trace.get_current_span().get_span_context()
+        with self.tracer.start_as_current_span(
+            f"{self.channel} process",
+            context=propagate.extract(headers),  # the publisher's trace (W3C traceparent)
+            kind=trace.SpanKind.CONSUMER,
+            links=[trace.Link(batch)] if batch.is_valid else None,
+            attributes={"messaging.message.id": str(event.event_id)},
+        ):
+            await self(event, headers)
+
     async def __call__(self, event: ItemCreated, headers: Mapping[str, Any]) -> None:
-        token = request_id_var.set(headers.get(REQUEST_ID_HEADER))
+        token = correlation_id.set(headers.get(REQUEST_ID_HEADER))
         try:
             await self._handle(event, headers)
         finally:
-            request_id_var.reset(token)
+            correlation_id.reset(token)
 
     async def _handle(self, event: ItemCreated, headers: Mapping[str, Any]) -> None:
         message_id = str(event.event_id)
         if not self.inbox.claim(message_id):
-            logger.info("duplicate message skipped", extra={"message_id": message_id})
+            self._duplicates.inc()
+            logger.info("duplicate message skipped", message_id=message_id)
             return
         try:
             succeeded = await self._attempts(event, message_id)
@@ -99,6 +130,7 @@ class ItemCreatedHandler:
             raise
         if succeeded:
             self.inbox.done(message_id)
+            self._handled.inc()
         else:
             await self._give_up(event, headers, message_id)
 
@@ -109,9 +141,7 @@ class ItemCreatedHandler:
                 await self.effect(event)
             except Exception:
                 logger.warning(
-                    "handler failed",
-                    exc_info=True,
-                    extra={"message_id": message_id, "attempt": attempt},
+                    "handler failed", message_id=message_id, attempt=attempt, exc_info=True
                 )
                 if attempt < self.max_attempts:
                     await asyncio.sleep(self.retry_delay_seconds * 2 ** (attempt - 1))
@@ -122,15 +152,18 @@ class ItemCreatedHandler:
     async def _give_up(
         self, event: ItemCreated, headers: Mapping[str, Any], message_id: str
     ) -> None:
-        logger.error("message dead-lettered", extra={"message_id": message_id})
-        self.inbox.dead_lettered += 1
-        self.inbox.done(message_id, handled=False)
+        self.inbox.done(message_id)
         try:
             await self.dead_letter(event, headers)
-        except RejectedToDeadLetter:
+        except RejectedToDeadLetter:  # the broker dead-letters it once rejected
+            self._dead_lettered_one(message_id)
             raise
         except BaseException:
             # Not dead-lettered after all: let the broker deliver it again.
-            self.inbox.dead_lettered -= 1
             self.inbox.release(message_id)
             raise
+        self._dead_lettered_one(message_id)
+
+    def _dead_lettered_one(self, message_id: str) -> None:
+        self._dead_lettered.inc()
+        logger.error("message dead-lettered", message_id=message_id)

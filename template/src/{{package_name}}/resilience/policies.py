@@ -1,17 +1,23 @@
-"""What the outbound policies share: the shape of a policy, and whose failure a failure is.
+"""What the outbound policies share: the shape of a policy, whose failure a failure is,
+and the deadline of the call under way.
 
 A policy wraps one outbound call: it gets the method, the path and the next step of
 the chain (`call`), and decides whether, when and how often to run it.
-`outbound.py` composes the chosen policies in one fixed order.
+`client.py` composes the chosen policies in one fixed order.
 """
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from typing import Protocol
 
 import httpx
 from prometheus_client import Counter
 
 Call = Callable[[], Awaitable[httpx.Response]]
+
+#: When the outbound call under way must be over, in event-loop time (`loop.time()`);
+#: None: no deadline. `UpstreamClient.request` sets it for the whole call.
+call_deadline: ContextVar[float | None] = ContextVar("call_deadline", default=None)
 
 
 class Policy(Protocol):
@@ -20,6 +26,15 @@ class Policy(Protocol):
 
 class Rejected(Exception):
     """Refused here, before anything was sent: the upstream never saw the call."""
+
+
+class AttemptTimeout(httpx.TimeoutException):
+    """One attempt took longer than the timeout, as a whole (httpx's own timeouts bound
+    each phase: an upstream trickling a byte at a time never trips them)."""
+
+
+class DeadlineExceeded(AttemptTimeout):
+    """The call's deadline passed: no time is left for another attempt."""
 
 
 def is_upstream_failure(exc: BaseException) -> bool:

@@ -1,0 +1,1 @@
+"""The service's HTTP plumbing: logs, request ids, metrics, tracing, probes, error answers."""
