@@ -62,8 +62,9 @@ def create_service(
     try:
         rendered = staging / destination.name
         final_answers = _render(answers, rendered, defaults=defaults)
-        if not defaults:  # answers typed at Copier's prompts go through the same model
-            validate_answers({k: final_answers[k] for k in load_questions() if k in final_answers})
+        if not defaults:  # Copier's prompts applied copier.yml's rules; the catalog's too
+            asked = {k: final_answers[k] for k in load_questions() if k in final_answers}
+            validate_answers(asked, source="the prompt")
         if git_init:
             _commit_initial(rendered)
         files = sorted(

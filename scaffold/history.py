@@ -115,7 +115,7 @@ def version_key(tag: str) -> tuple[int, ...]:
 
 
 def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False) -> None:
-    """Record ``root``'s ``copier.yml`` and ``template/`` into ``bundle`` as release ``tag``.
+    """Record ``root``'s ``copier.yml``, ``data/`` and ``template/`` into ``bundle`` as ``tag``.
 
     Each release is one commit on the ``releases`` branch, tagged ``tag``. A tag
     older than the newest release is refused, and so is an existing tag unless
@@ -155,6 +155,8 @@ def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False)
             if entry.name != ".git":
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         shutil.copy2(root / "copier.yml", work / "copier.yml")
+        if (root / "data").is_dir():  # data files copier.yml reads (the reserved names)
+            shutil.copytree(root / "data", work / "data")
         shutil.copytree(
             root / "template", work / "template", ignore=shutil.ignore_patterns("__pycache__")
         )

@@ -1,6 +1,6 @@
 """Where mio finds what it reads at run time, installed or from a checkout.
 
-An installed wheel carries ``copier.yml``, ``template/`` and ``patterns/`` under
+An installed wheel carries ``copier.yml``, ``data/``, ``template/`` and ``patterns/`` under
 ``scaffold/_resources``; a source checkout has them at the repository root.
 """
 

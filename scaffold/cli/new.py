@@ -38,7 +38,10 @@ def new_service(
         str | None, typer.Option(help="One sentence on what the service does.")
     ] = None,
     owner: Annotated[str | None, typer.Option(help="Owning team or person.")] = None,
-    http_port: Annotated[int | None, typer.Option(help="HTTP port the service listens on.")] = None,
+    http_port: Annotated[
+        str | None,
+        typer.Option(metavar="PORT", help="HTTP port the service listens on (1024-65535)."),
+    ] = None,
     gateway: Annotated[
         str | None, typer.Option(help="API gateway to route through (see `mio patterns list`).")
     ] = None,
@@ -62,22 +65,27 @@ def new_service(
         bool, typer.Option("--git/--no-git", help="Initialise a git repository with one commit.")
     ] = True,
 ) -> None:
-    from scaffold.answers import parse_data, validate_answers
+    from scaffold.answers import parse_data, parse_flags, validate_answers
     from scaffold.generate import create_service
 
     def action() -> Any:
         raw: dict[str, Any] = parse_data(data or [])
-        flags = {
-            "description": description,
-            "owner": owner,
-            "http_port": http_port,
-            "gateway": gateway,
-            "messaging": messaging,
-            "resilience": resilience,
-        }
-        raw.update({key: value for key, value in flags.items() if value is not None})
+        sources = dict.fromkeys(raw, "--data")
+        answers, flag_sources = parse_flags(
+            {
+                "description": description,
+                "owner": owner,
+                "http_port": http_port,
+                "gateway": gateway,
+                "messaging": messaging,
+                "resilience": resilience,
+            }
+        )
+        raw.update(answers)
+        sources.update(flag_sources)
         raw["service_name"] = name
-        answers = validate_answers(raw)
+        sources["service_name"] = "the NAME argument"
+        answers = validate_answers(raw, sources=sources)
         destination = output if output is not None else Path(name)
         ask = not defaults and is_interactive()
         return create_service(answers, destination, defaults=not ask, git_init=git)
