@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 
 from scaffold.catalog import Pattern, load_catalog, selected_patterns
-from scaffold.errors import InvalidInput
+from scaffold.errors import InvalidAnswer, InvalidInput
 from scaffold.resources import copier_yml, resource_root
 
 #: Where an answer came from when nobody says: shown in error messages.
@@ -230,7 +230,7 @@ def parse_data(items: list[str], source: str = DATA_SOURCE) -> dict[str, Any]:
             raise InvalidInput(f"{source} takes KEY=VALUE, got {item!r}")
         question = questions.get(key)
         if question is None:
-            raise InvalidInput(f"{source} {key}=...: {_unknown_rule(key)}")
+            raise InvalidAnswer(f"{key}={_shown(value)} from {source}: {_unknown_rule(key)}")
         data[key] = parse_text(question, value, source)
     return data
 
@@ -270,9 +270,7 @@ def validate_answers(
     where = {name: (sources or {}).get(name, source) for name in raw}
     for name in raw:
         if name not in questions and not ignore_unknown:
-            raise InvalidInput(
-                f"{name}={_shown(raw[name])} from {where[name]}: " + _unknown_rule(name)
-            )
+            raise _invalid(name, raw[name], where[name], _unknown_rule(name))
     if require_name and "service_name" not in raw:
         raise InvalidInput("service_name is required")
     answers: dict[str, Any] = {}
@@ -374,8 +372,8 @@ def _shown(value: Any) -> str:
     return text
 
 
-def _invalid(name: str, value: Any, source: str, rule: str) -> InvalidInput:
-    return InvalidInput(f"{name}={_shown(value)} from {source}: {rule}")
+def _invalid(name: str, value: Any, source: str, rule: str) -> InvalidAnswer:
+    return InvalidAnswer(f"{name}={_shown(value)} from {source}: {rule}")
 
 
 def check_pattern_rules(

@@ -23,6 +23,10 @@ class InvalidInput(MioError, ValueError):
     exit_code = 2
 
 
+class InvalidAnswer(InvalidInput):
+    """An answer breaks a rule of copier.yml; the message names its source."""
+
+
 class DestinationExists(InvalidInput):
     """The destination exists and is not empty; mio never writes into it."""
 

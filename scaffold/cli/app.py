@@ -50,7 +50,10 @@ app.add_typer(gateway_app, name="gateway")
 
 def _version(value: bool) -> None:
     if value:
+        from scaffold.resources import TEMPLATE_SOURCE
+
         typer.echo(f"mio {__version__}")
+        typer.echo(f"template source: {TEMPLATE_SOURCE} (never fetched: mio uses its own copy)")
         raise typer.Exit()
 
 
@@ -59,7 +62,10 @@ def root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and the template's source, and exit.",
         ),
     ] = False,
     debug: Annotated[

@@ -114,7 +114,8 @@ def remove_command(
 
 
 CHECK_HELP = """Check services for CI: exit 1 when any is behind the installed template
-version, holds unresolved conflict markers, or has a missing or invalid answers file.
+version, holds unresolved conflict markers, or has a missing or unreadable answers file;
+exit 2 when an answer in it breaks a rule of the template (named in the report).
 
 Examples:
 
