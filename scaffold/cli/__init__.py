@@ -2,39 +2,63 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
 
+from scaffold.errors import Interrupted
 
-class Interrupted(BaseException):
-    """Ctrl-C, raised past Typer (which would swallow a KeyboardInterrupt silently)."""
+__all__ = ["Interrupted", "main"]
+
+#: The signals that stop mio cleanly: one line, nothing half-made, exit 128 + number.
+STOP_SIGNALS = {signal.SIGINT: "Interrupted", signal.SIGTERM: "Terminated"}
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
+def _stop(signum: int, frame: FrameType | None) -> None:
     # Remembered too: a library may catch the exception and raise another in its place.
-    _common_state()["interrupted"] = True
-    raise Interrupted
+    _common_state()["interrupted"] = signum
+    raise Interrupted(signum, STOP_SIGNALS.get(signal.Signals(signum), "Stopped"))
 
 
-def _common_state() -> dict[str, bool]:
+def _common_state() -> dict[str, int]:
     from scaffold.cli._common import state
 
     return state
 
 
 def main() -> None:
-    """Entry point of `mio`. Ctrl-C at any point exits 130 with one line."""
-    signal.signal(signal.SIGINT, _interrupt)
+    """Entry point of `mio`. Ctrl-C (or SIGTERM) at any point: one line, exit 130 (143)."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop)
     try:
         from scaffold.cli.app import app
 
         app()
-    except (Interrupted, KeyboardInterrupt):
+    except KeyboardInterrupt:
+        _stopped(Interrupted())
+    except Interrupted as stop:
         # Generation is atomic: an interrupted service was not written at all, and one
-        # interrupted after its final move is complete.
-        print("Interrupted.", file=sys.stderr)
-        sys.exit(130)
+        # interrupted after its final move is complete. Updates roll back.
+        _stopped(stop)
+    except BrokenPipeError:
+        _closed_pipe()
     finally:
-        # The work is done or reported: a late Ctrl-C must not kill the exiting interpreter.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # The work is done or reported: a late signal must not kill the exiting interpreter.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+
+def _stopped(stop: Interrupted) -> None:
+    print(f"{stop.reason}; nothing was left half-made.", file=sys.stderr)
+    sys.exit(128 + stop.signum)
+
+
+def _closed_pipe() -> None:
+    """The reader went away (`mio ... | head -1`): stop quietly, as other commands do."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
+    except OSError:
+        pass
+    sys.exit(0)

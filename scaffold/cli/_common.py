@@ -12,7 +12,8 @@ from scaffold.errors import MioError
 
 T = TypeVar("T")
 
-state = {"debug": False, "interrupted": False}
+#: ``interrupted`` holds the number of the signal that stopped mio (0: none).
+state = {"debug": False, "interrupted": 0}
 
 
 def fail(message: str, *, hint: str | None = None, code: int = 1) -> NoReturn:
@@ -42,9 +43,11 @@ def run(action: Callable[[], T]) -> T:
 
 
 def _reraise_interrupt(cause: Exception) -> NoReturn:
-    from scaffold.cli import Interrupted
+    from scaffold.cli import STOP_SIGNALS, Interrupted
 
-    raise Interrupted from cause
+    signum = int(state["interrupted"])
+    reason = next((text for sig, text in STOP_SIGNALS.items() if sig == signum), "Interrupted")
+    raise Interrupted(signum, reason) from cause
 
 
 def echo(message: str = "") -> None:
