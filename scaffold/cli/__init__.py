@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 from types import FrameType
@@ -43,6 +42,12 @@ def main() -> None:
         _stopped(stop)
     except BrokenPipeError:
         _closed_pipe()
+    except SystemExit as exc:
+        # Typer (Click) prints help and usage itself; on a closed pipe it swaps stdout
+        # for a `PacifyFlushWrapper` and exits 1. The reader leaving is not a failure.
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _closed_pipe()
+        raise
     finally:
         # The work is done or reported: a late signal must not kill the exiting interpreter.
         for signum in STOP_SIGNALS:
@@ -55,10 +60,8 @@ def _stopped(stop: Interrupted) -> None:
 
 
 def _closed_pipe() -> None:
-    """The reader went away (`mio ... | head -1`): stop quietly, as other commands do."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush cannot fail
-    except OSError:
-        pass
+    """The reader went away (`mio --help | head -1`): stop quietly, as other commands do."""
+    from scaffold.cli._common import silence_stdout
+
+    silence_stdout()
     sys.exit(0)

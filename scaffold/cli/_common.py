@@ -51,7 +51,26 @@ def _reraise_interrupt(cause: Exception) -> NoReturn:
 
 
 def echo(message: str = "") -> None:
-    typer.echo(message)
+    """Print a line of output; once the reader has gone (`| head -1`), print nothing more.
+
+    The command carries on to its own exit code: the work is not undone because nobody
+    reads its report.
+    """
+    try:
+        typer.echo(message)
+    except BrokenPipeError:
+        silence_stdout()
+
+
+def silence_stdout() -> None:
+    """Send the rest of stdout, and the interpreter's final flush, to the null device."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def is_interactive() -> bool:
