@@ -39,7 +39,7 @@ def edit_answers(project: Path, pattern: str, replacement: str) -> None:
     text, found = re.subn(pattern, replacement, answers.read_text(), flags=re.M)
     assert found, pattern
     answers.write_text(text)
-    git(project, "commit", "--quiet", "-am", "hand edit")
+    git(project, "commit", "--quiet", "--allow-empty", "-am", "hand edit")
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +142,26 @@ def test_former_source_at_the_newest_version_is_re_pointed(service: Path) -> Non
     answers = yaml.safe_load((service / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == TEMPLATE_SOURCE
     assert git(service, "status", "--porcelain") == " M .copier-answers.yml\n"
+
+
+def test_update_never_fetches_the_recorded_source(
+    service: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With git forbidden every protocol but local files, the update still works."""
+    import os
+    import sys
+
+    history = two_version_history(tmp_path / "history")
+    for source in (TEMPLATE_SOURCE, FORMER_SOURCES[0]):
+        project = tmp_path / f"copy-{len(source)}"
+        shutil.copytree(service, project, symlinks=True)
+        edit_answers(project, r"^_src_path: .*$", f"_src_path: {source}")
+        env = {**os.environ, HISTORY_ENV: str(history), "GIT_ALLOW_PROTOCOL": "file"}
+        result = subprocess.run(
+            [sys.executable, "-m", "scaffold", "update", str(project)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == NEXT
