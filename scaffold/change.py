@@ -58,7 +58,8 @@ def add_pattern(
         new_answer = chosen
     changes = {**extra, pattern.question: new_answer}
     check_pattern_rules({**answers, **changes}, catalog)
-    return update_service(path, data=changes, bundle=bundle, dry_run=dry_run)
+    sources = {pattern.question: f"`mio add {pattern.id}`"}
+    return update_service(path, data=changes, sources=sources, bundle=bundle, dry_run=dry_run)
 
 
 def remove_pattern(

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold.errors import MioError
+from scaffold.errors import InvalidAnswer, MioError
 from scaffold.history import history_bundle, released_versions, version_key
 from scaffold.project import files_with_markers, open_service
 
@@ -21,6 +21,8 @@ class CheckResult:
     problems: list[str] = field(default_factory=list)
     #: Files holding unresolved conflict markers.
     conflicts: list[str] = field(default_factory=list)
+    #: Whether an answer in the answers file breaks a rule of copier.yml.
+    invalid_answers: bool = False
 
     @property
     def ok(self) -> bool:
@@ -28,7 +30,10 @@ class CheckResult:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.ok else 1
+        """0 ok, 2 an answer breaks a rule (the answers file is input), else 1."""
+        if self.ok:
+            return 0
+        return 2 if self.invalid_answers else 1
 
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "path": str(self.path), "ok": self.ok}
@@ -42,6 +47,7 @@ def check_service(path: Path, *, bundle: Path | None = None) -> CheckResult:
         service = open_service(path)
     except MioError as exc:
         result.problems.append(exc.message)
+        result.invalid_answers = isinstance(exc, InvalidAnswer)
         return result
     result.version = service.version
     if service.version not in versions:

@@ -23,6 +23,10 @@ class InvalidInput(MioError, ValueError):
     exit_code = 2
 
 
+class InvalidAnswer(InvalidInput):
+    """An answer breaks a rule of copier.yml; the message names its source."""
+
+
 class DestinationExists(InvalidInput):
     """The destination exists and is not empty; mio never writes into it."""
 
@@ -39,3 +43,16 @@ class ConflictsRemain(MioError):
     """The work finished, but files hold conflict markers to resolve."""
 
     exit_code = 3
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, Ctrl-D at a prompt, or SIGTERM: the command stops, leaving nothing half-made.
+
+    A BaseException, so that no ``except Exception`` on the way up (Typer's, a library's)
+    swallows it; the entry point turns it into one line and ``128 + signal number``.
+    """
+
+    def __init__(self, signum: int = 2, reason: str = "Interrupted") -> None:
+        super().__init__(reason)
+        self.signum = signum
+        self.reason = reason

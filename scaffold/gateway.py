@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import InvalidInput
-from scaffold.resources import TEMPLATE_SOURCE
+from scaffold.project import ANSWERS_FILE, STAGING_PREFIX
+from scaffold.resources import FORMER_SOURCES, TEMPLATE_SOURCE
 
-ANSWERS_FILE = ".copier-answers.yml"
 ROUTE_FILE = Path("deploy") / "route.yaml"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "gateway_templates"
 
@@ -227,7 +227,8 @@ def render_fleet(
 
 def _answers_files(directory: Path) -> Iterable[Path]:
     for root, dirs, files in os.walk(directory):
-        dirs[:] = [d for d in dirs if d not in _SKIPPED_DIRS]
+        # A staging folder of `mio new service` holds a half-made service, never a real one.
+        dirs[:] = [d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith(STAGING_PREFIX)]
         if ANSWERS_FILE in files:
             yield Path(root) / ANSWERS_FILE
 
@@ -239,7 +240,10 @@ def _load_service(answers_file: Path) -> FleetService | None:
         answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
         return None
-    if not isinstance(answers, dict) or answers.get("_src_path") != TEMPLATE_SOURCE:
+    if not isinstance(answers, dict) or answers.get("_src_path") not in (
+        TEMPLATE_SOURCE,
+        *FORMER_SOURCES,
+    ):
         return None
     project = answers_file.parent.resolve()
     route_file = project / ROUTE_FILE

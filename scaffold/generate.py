@@ -1,8 +1,10 @@
 """`mio new service`: render the template into a new directory, atomically.
 
-Copier renders into a temporary directory beside the destination (same
-filesystem); only a complete, committed service is moved into place. A failure
-or Ctrl-C leaves nothing behind, and an existing destination is never touched.
+Copier renders into a staging directory beside the destination (same
+filesystem); only a complete, committed service is moved into place. A failure,
+Ctrl-C or SIGTERM leaves nothing behind, and an existing destination is never
+touched. A staging directory left by a killed run (SIGKILL, a power cut) carries
+that run's process id in its name; the next run in the same parent removes it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,10 +25,21 @@ from typing import Any
 from scaffold import __version__
 from scaffold.answers import load_questions, validate_answers
 from scaffold.copier_speed import copier_shortcuts
-from scaffold.errors import DestinationExists, GenerationFailed, InvalidInput, MioError
+from scaffold.errors import (
+    DestinationExists,
+    GenerationFailed,
+    Interrupted,
+    InvalidInput,
+    MioError,
+)
 from scaffold.history import offline_template
 from scaffold.lock import lock_dependencies
+from scaffold.project import STAGING_PREFIX
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
+
+#: A staging directory without a process id in its name (an older mio's) counts as
+#: left behind once it is this old.
+_UNOWNED_STAGING_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -65,12 +79,14 @@ def create_service(
     check_destination(destination)
     check_copier_version()
     anchor = _nearest_existing(destination.parent)
-    staging = Path(tempfile.mkdtemp(prefix=".mio-new-", dir=anchor))
+    remove_abandoned_staging(anchor)
+    staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=anchor))
     try:
         rendered = staging / destination.name
         final_answers = _render(answers, rendered, defaults=defaults, version=version)
-        if not defaults:  # answers typed at Copier's prompts go through the same model
-            validate_answers({k: final_answers[k] for k in load_questions() if k in final_answers})
+        if not defaults:  # Copier's prompts applied copier.yml's rules; the catalog's too
+            asked = {k: final_answers[k] for k in load_questions() if k in final_answers}
+            validate_answers(asked, source="the prompt")
         if lock:
             lock_dependencies(rendered)
         if git_init:
@@ -108,6 +124,8 @@ def _render(
     except MioError:
         raise
     except CopierError as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt | EOFError):  # Ctrl-C, Ctrl-D at a prompt
+            raise Interrupted(signal.SIGINT) from exc
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "validation error" in message.lower():
             raise InvalidInput(message) from exc
@@ -160,17 +178,55 @@ def _move_into_place(rendered: Path, destination: Path) -> None:
     os.rename(rendered, destination)
 
 
+def remove_abandoned_staging(parent: Path) -> list[Path]:
+    """Remove the staging directories in ``parent`` whose run is gone; return them.
+
+    A run names its staging directory ``.mio-new-<pid>-<random>``: it is abandoned when
+    no process has that id any more (on this machine).
+    """
+    removed: list[Path] = []
+    try:
+        entries = [p for p in parent.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    except OSError:
+        return removed
+    for entry in entries:
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        owner = entry.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit():
+            abandoned = int(owner) != os.getpid() and not _process_exists(int(owner))
+        else:
+            abandoned = time.time() - entry.stat().st_mtime > _UNOWNED_STAGING_SECONDS
+        if abandoned:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+_DEFERRED_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 @contextmanager
 def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) back until the block is done; it is delivered right after."""
+    """Hold Ctrl-C and SIGTERM back until the block is done; they are delivered right after."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _DEFERRED_SIGNALS)
 
 
 def _nearest_existing(path: Path) -> Path:

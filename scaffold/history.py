@@ -2,9 +2,9 @@
 
 Every generated service records ``_src_path: TEMPLATE_SOURCE`` and
 ``_commit: v<version>``. To render any released version offline, mio tells git
-that ``TEMPLATE_SOURCE`` is the bundle next to this module
-(``url.<bundle>.insteadOf=<source>``). Nobody's answers file is rewritten, and
-plain ``copier update`` still works wherever ``TEMPLATE_SOURCE`` is reachable.
+that ``TEMPLATE_SOURCE`` (and every former source) is the bundle next to this module
+(``url.<bundle>.insteadOf=<source>``): mio never fetches the URL. Plain
+``copier update`` still works wherever ``TEMPLATE_SOURCE`` is reachable.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from scaffold.errors import GenerationFailed, InvalidInput
-from scaffold.resources import HISTORY_BUNDLE, TEMPLATE_SOURCE
+from scaffold.resources import FORMER_SOURCES, HISTORY_BUNDLE, TEMPLATE_SOURCE
 
 #: Points mio at another template history than the one shipped in the package.
 #: For template developers: record a trial release into a bundle of your own
@@ -49,14 +49,16 @@ def history_bundle(bundle: Path | None = None) -> Path:
     return Path(os.path.abspath(configured)) if configured else HISTORY_BUNDLE
 
 
-def redirect_env(bundle: Path = HISTORY_BUNDLE, source: str = TEMPLATE_SOURCE) -> dict[str, str]:
-    """Environment variables that point git at the shipped history instead of ``source``."""
+def redirect_env(
+    bundle: Path = HISTORY_BUNDLE, sources: tuple[str, ...] = (TEMPLATE_SOURCE, *FORMER_SOURCES)
+) -> dict[str, str]:
+    """Environment variables that point git at the shipped history instead of ``sources``."""
     count = int(os.environ.get("GIT_CONFIG_COUNT", "0") or 0)
-    return {
-        "GIT_CONFIG_COUNT": str(count + 1),
-        f"GIT_CONFIG_KEY_{count}": f"url.{bundle}.insteadOf",
-        f"GIT_CONFIG_VALUE_{count}": source,
-    }
+    env = {"GIT_CONFIG_COUNT": str(count + len(sources))}
+    for index, source in enumerate(sources, start=count):
+        env[f"GIT_CONFIG_KEY_{index}"] = f"url.{bundle}.insteadOf"
+        env[f"GIT_CONFIG_VALUE_{index}"] = source
+    return env
 
 
 @contextmanager
@@ -115,7 +117,7 @@ def version_key(tag: str) -> tuple[int, ...]:
 
 
 def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False) -> None:
-    """Record ``root``'s ``copier.yml`` and ``template/`` into ``bundle`` as release ``tag``.
+    """Record ``root``'s ``copier.yml``, ``data/`` and ``template/`` into ``bundle`` as ``tag``.
 
     Each release is one commit on the ``releases`` branch, tagged ``tag``. A tag
     older than the newest release is refused, and so is an existing tag unless
@@ -155,6 +157,8 @@ def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False)
             if entry.name != ".git":
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         shutil.copy2(root / "copier.yml", work / "copier.yml")
+        if (root / "data").is_dir():  # data files copier.yml reads (the reserved names)
+            shutil.copytree(root / "data", work / "data")
         shutil.copytree(
             root / "template", work / "template", ignore=shutil.ignore_patterns("__pycache__")
         )

@@ -10,9 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import GenerationFailed, NotAService
-from scaffold.resources import TEMPLATE_SOURCE
+from scaffold.resources import FORMER_SOURCES, TEMPLATE_SOURCE
 
 ANSWERS_FILE = ".copier-answers.yml"
+#: The prefix of the folder `mio new service` renders in before moving the result into
+#: place; never a service, whatever it holds.
+STAGING_PREFIX = ".mio-new-"
 _MARKER_STARTS = (b"<<<<<<< ", b">>>>>>> ")
 
 
@@ -29,6 +32,8 @@ class Service:
     answers: dict[str, Any]
     #: The template version the service is at (a tag such as ``v0.1.0``).
     version: str
+    #: The template source its answers file records (``TEMPLATE_SOURCE`` or a former one).
+    source: str = TEMPLATE_SOURCE
 
 
 def git(*args: str, cwd: Path, check: bool = True) -> str:
@@ -58,13 +63,28 @@ def read_answers(path: Path) -> dict[str, Any]:
     for key in ("_src_path", "_commit", "service_name"):
         if not isinstance(data.get(key), str) or not data[key]:
             raise NotAService(f"{path}: {ANSWERS_FILE} has no {key}")
-    if data["_src_path"] != TEMPLATE_SOURCE:
+    if data["_src_path"] not in (TEMPLATE_SOURCE, *FORMER_SOURCES):
         raise NotAService(
             f"{path}: {ANSWERS_FILE} records the template source {data['_src_path']!r},"
             f" not mio's {TEMPLATE_SOURCE}",
             hint="update it with plain `copier update`",
         )
+    from scaffold.answers import validate_answers
+
+    answers = {key: value for key, value in data.items() if not key.startswith("_")}
+    validate_answers(answers, source=shown_path(answers_path), ignore_unknown=True)
     return data
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as a user would type it: relative to the current directory when inside it."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else relative
+
+
+def in_staging(path: Path) -> bool:
+    """Whether ``path`` lies in a folder `mio new service` renders in."""
+    return any(part.startswith(STAGING_PREFIX) for part in Path(os.path.abspath(path)).parts)
 
 
 def open_service(path: Path) -> Service:
@@ -72,6 +92,8 @@ def open_service(path: Path) -> Service:
     path = Path(os.path.abspath(path))
     if not path.is_dir():
         raise NotAService(f"{path}: not a directory")
+    if in_staging(path):
+        raise NotAService(f"{path}: a folder where `mio new service` renders, not a service")
     data = read_answers(path)
     inside = subprocess.run(
         ["git", "rev-parse", "--show-toplevel", "--show-prefix"],
@@ -86,7 +108,7 @@ def open_service(path: Path) -> Service:
         )
     root, prefix = [*inside.stdout.splitlines(), ""][:2]
     answers = {key: value for key, value in data.items() if not key.startswith("_")}
-    return Service(path, Path(root), prefix, answers, data["_commit"])
+    return Service(path, Path(root), prefix, answers, data["_commit"], data["_src_path"])
 
 
 def changed_paths(service: Service) -> list[tuple[str, str]]:

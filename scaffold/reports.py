@@ -38,6 +38,8 @@ def _update_block(outcome: Outcome[UpdateReport]) -> str:
     else:
         head += f"{verb} {report.from_version} -> {report.to_version}"
     lines = [head]
+    if report.source:
+        lines.append(f"  template source: {report.source[0]} -> {report.source[1]}")
     for name, (before, after) in sorted(report.answers.items()):
         lines.append(f"  answer {name}: {_value(before)} -> {_value(after)}")
     for label, names in (

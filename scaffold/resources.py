@@ -1,6 +1,6 @@
 """Where mio finds what it reads at run time, installed or from a checkout.
 
-An installed wheel carries ``copier.yml``, ``template/`` and ``patterns/`` under
+An installed wheel carries ``copier.yml``, ``data/``, ``template/`` and ``patterns/`` under
 ``scaffold/_resources``; a source checkout has them at the repository root.
 """
 
@@ -11,11 +11,16 @@ from pathlib import Path
 
 from scaffold import __version__
 
-#: The source every generated service records in its answers file. It names the
-#: template, not a machine: mio redirects it to the history shipped inside the
-#: package (see :mod:`scaffold.history`), and plain ``copier update`` fetches it
-#: wherever it is reachable.
-TEMPLATE_SOURCE = "https://github.com/mio-dev/mio.git"
+#: The template's canonical source: the URL every generated service records in its
+#: answers file, and the one place it is set. Whoever publishes the template sets it to
+#: a repository they control (a platform team's fork sets its own); `mio --version`
+#: shows it. mio never fetches it: it redirects the URL to the history shipped inside
+#: the package (see :mod:`scaffold.history`). Plain ``copier update`` fetches it.
+TEMPLATE_SOURCE = "https://github.com/mio-scaffold/mio-scaffold.git"
+
+#: Sources earlier releases recorded. Services recording one keep updating with mio
+#: (from the shipped history), and their next update records ``TEMPLATE_SOURCE``.
+FORMER_SOURCES = ("https://github.com/mio-dev/mio.git",)
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 HISTORY_BUNDLE = _PACKAGE_DIR / "template-history.bundle"

@@ -21,6 +21,7 @@ import difflib
 import re
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from scaffold.project import (
     head_content,
     is_dirty,
     open_service,
+    shown_path,
 )
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
 
@@ -65,6 +67,8 @@ class UpdateReport:
     carried: list[tuple[str, str]] = field(default_factory=list)
     #: Answers that changed: ``name -> (before, after)``.
     answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    #: ``(before, after)`` when the recorded template source is re-pointed to the canonical one.
+    source: tuple[str, str] | None = None
     dry_run: bool = False
     #: `pyproject.toml` holds conflict markers: run `uv lock` once they are resolved.
     lock_pending: bool = False
@@ -78,6 +82,7 @@ class UpdateReport:
             or self.conflicts
             or self.carried
             or self.answers
+            or self.source
             or self.from_version != self.to_version
         )
 
@@ -91,17 +96,30 @@ def update_service(
     *,
     to: str | None = None,
     data: dict[str, Any] | None = None,
+    sources: Mapping[str, str] | None = None,
     bundle: Path | None = None,
     dry_run: bool = False,
 ) -> UpdateReport:
     """Bring the service at ``path`` to version ``to`` (default: the newest released).
 
     ``data`` changes answers (this is how patterns are added and removed); without
-    ``to``, a change of answers stays at the service's current version.
+    ``to``, a change of answers stays at the service's current version. The answers,
+    old and new, must pass ``copier.yml``'s rules; ``sources`` says where each of
+    ``data`` came from (default ``--data``), for the error message.
+
+    A service recording a former template source is re-pointed to ``TEMPLATE_SOURCE``.
     """
-    service = open_service(path)
+    service = open_service(path)  # its answers file is checked there
     bundle = history_bundle(bundle)
     target = _target_version(service, to, bundle, keep_version=data is not None)
+    if data:
+        from scaffold.answers import validate_answers
+
+        answers_file = shown_path(service.path / ANSWERS_FILE)
+        where = {**dict.fromkeys(service.answers, answers_file), **dict.fromkeys(data, "--data")}
+        validate_answers(
+            {**service.answers, **data}, sources={**where, **(sources or {})}, ignore_unknown=True
+        )
     new_answers = {**service.answers, **(data or {})}
     changes = {
         key: (service.answers.get(key), value)
@@ -109,13 +127,15 @@ def update_service(
         if service.answers.get(key) != value
     }
     report = UpdateReport(service.path, service.version, target, answers=changes, dry_run=dry_run)
+    if service.source != TEMPLATE_SOURCE:
+        report.source = (service.source, TEMPLATE_SOURCE)
     if is_dirty(service):  # refused even when there is nothing to do: the rule stays simple
         raise InvalidInput(
             f"{service.path}: the git tree has uncommitted changes or untracked files;"
             " an update needs a clean tree so you can review its diff",
             hint="commit or stash your changes, then run it again",
         )
-    if target == service.version and not changes:
+    if not report.changed:
         return report
     if not dry_run:
         return _apply(service, report, new_answers, bundle)
@@ -158,20 +178,23 @@ def _apply(
     shortcuts = copier_shortcuts(skip_index_sync=tracks_file_mode(service.path))
     try:
         with offline_template(bundle), shortcuts:
-            run_update(
-                dst_path=service.path,
-                data=answers,
-                vcs_ref=report.to_version,
-                defaults=True,
-                overwrite=True,
-                quiet=True,
-                unsafe=False,
-                conflict="inline",
-            )
-            _sort_changes(service, report)
-            if report.removed:
-                _protect_edits(service, report, bundle)
-            _relock(service, report)
+            if report.from_version != report.to_version or report.answers:
+                run_update(
+                    dst_path=service.path,
+                    data=answers,
+                    vcs_ref=report.to_version,
+                    defaults=True,
+                    overwrite=True,
+                    quiet=True,
+                    unsafe=False,
+                    conflict="inline",
+                )
+                _sort_changes(service, report)
+                if report.removed:
+                    _protect_edits(service, report, bundle)
+                _relock(service, report)
+            if report.source:
+                _record_source(service.path / ANSWERS_FILE, report.source[1])
     except BaseException as exc:
         # The tree was clean: going back to the last commit loses nothing of the owner's.
         _roll_back(service)
@@ -213,6 +236,18 @@ def _relock(service: Service, report: UpdateReport) -> None:
     elif any(name == LOCK_FILE for _, name in changed_paths(service)):
         report.updated.append(LOCK_FILE)
         report.updated.sort()
+
+
+def _record_source(answers_file: Path, source: str) -> None:
+    """Record ``source`` as the template source in the answers file, touching nothing else."""
+    import json
+
+    text = answers_file.read_text(encoding="utf-8")
+    line = "_src_path: " + json.dumps(source)
+    updated, found = re.subn(r"(?m)^_src_path:.*$", lambda _: line, text, count=1)
+    if not found:
+        raise GenerationFailed(f"{answers_file}: no _src_path to re-point")
+    answers_file.write_text(updated, encoding="utf-8")
 
 
 def _roll_back(service: Service) -> None:

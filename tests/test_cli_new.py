@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from helpers import tree
 from scaffold import __version__
 from scaffold.cli.app import app
+from scaffold.resources import TEMPLATE_SOURCE
 
 runner = CliRunner()
 
@@ -101,7 +102,9 @@ def test_existing_empty_destination_is_used(workdir: Path) -> None:
 
 
 def test_version_and_help() -> None:
-    assert runner.invoke(app, ["--version"]).output.strip() == f"mio {__version__}"
+    version = runner.invoke(app, ["--version"]).output.splitlines()
+    assert version[0] == f"mio {__version__}"
+    assert version[1].startswith(f"template source: {TEMPLATE_SOURCE} ")
     help_text = runner.invoke(app, ["--help"]).output
     assert "mio new service orders" in help_text
     new_help = runner.invoke(app, ["new", "service", "--help"]).output

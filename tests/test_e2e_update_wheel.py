@@ -82,7 +82,7 @@ def test_installed_next_release_updates_a_service_offline(tmp_path: Path) -> Non
         next(dist.glob("*.whl")),
         cwd=tmp_path,
     )
-    assert run(mio, "--version", cwd=tmp_path).strip() == f"mio {NEXT[1:]}"
+    assert run(mio, "--version", cwd=tmp_path).splitlines()[0] == f"mio {NEXT[1:]}"
 
     service = create_service({"service_name": "orders"}, tmp_path / "orders").path  # by mio BASE
     (service / DROPPED).write_text((service / DROPPED).read_text() + "secrets/\n")

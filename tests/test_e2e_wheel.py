@@ -32,7 +32,7 @@ def test_wheel_to_working_service(tmp_path: Path) -> None:
     run(
         sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, ROOT, cwd=tmp_path
     )
-    wheel = next(dist.glob("mio-*.whl"))
+    wheel = next(dist.glob("mio_scaffold-*.whl"))
 
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)

@@ -39,3 +39,4 @@ def test_newest_release_matches_template_and_copier_yml(tmp_path: Path) -> None:
     stale = "scripts/release_template.py --replace"
     assert filecmp.cmp(checkout / "copier.yml", ROOT / "copier.yml", shallow=False), stale
     assert _differences(checkout / "template", ROOT / "template") == [], stale
+    assert _differences(checkout / "data", ROOT / "data") == [], stale

@@ -344,17 +344,22 @@ def take_template_side(path: Path) -> None:
 
 
 def new_home(service: Path, old_path: str, old_text: str) -> str:
-    """Where the content of a kept file lives in the new layout."""
+    """Where the content of a kept module lives in the new layout.
+
+    A module of the same name, else the router of a package of that name, else the most
+    alike module (never a package's `__init__.py`).
+    """
     package = service / PACKAGE
-    modules = [p for p in package.rglob("*.py") if str(p.relative_to(service)) != old_path]
-    stem = Path(old_path).stem
-    candidates = (
-        [p for p in modules if p.name == Path(old_path).name]
-        or [p for p in (package / stem / "router.py", package / stem / "__init__.py") if p.exists()]
-        or modules
-    )
+    modules = [
+        p
+        for p in package.rglob("*.py")
+        if p.name != "__init__.py" and str(p.relative_to(service)) != old_path
+    ]
+    name = Path(old_path).name
+    router = package / Path(old_path).stem / "router.py"
+    candidates = [p for p in modules if p.name == name] or ([router] if router.exists() else [])
     best = max(
-        candidates,
+        candidates or modules,
         key=lambda p: difflib.SequenceMatcher(None, old_text, p.read_text()).ratio(),
     )
     return str(best.relative_to(service))
@@ -436,10 +441,12 @@ def test_owner_edits_survive_the_upgrade_and_the_service_passes_its_checks(
     if combination in FULLY_CHECKED:
         with ThreadPoolExecutor(max_workers=2) as pool:  # mypy and the tests side by side
             mypy = pool.submit(run_in, service_python, service, "mypy", env=SERVICE_ENV)
-            tests = pool.submit(run_service_tests, service_python, service, "-v", env=SERVICE_ENV)
+            tests = pool.submit(run_service_tests, service_python, service, "-rA", env=SERVICE_ENV)
         assert_ok(mypy.result())
         assert_ok(tests.result())
-        assert "test_reports.py::test_the_daily_report_is_served PASSED" in tests.result().stdout
+        assert (
+            "PASSED tests/test_reports.py::test_the_daily_report_is_served" in tests.result().stdout
+        )
 
 
 def with_markers(root: Path) -> list[str]:

@@ -28,9 +28,10 @@ ADDED = "CONTRIBUTING.md"
 
 
 def copy_template(destination: Path) -> Path:
-    """A copy of this checkout's template (copier.yml and template/)."""
+    """A copy of this checkout's template (copier.yml, data/ and template/)."""
     destination.mkdir(parents=True)
     shutil.copy2(ROOT / "copier.yml", destination / "copier.yml")
+    shutil.copytree(ROOT / "data", destination / "data")
     shutil.copytree(
         ROOT / "template", destination / "template", ignore=shutil.ignore_patterns("__pycache__")
     )

@@ -6,35 +6,62 @@ import signal
 import sys
 from types import FrameType
 
+from scaffold.errors import Interrupted
 
-class Interrupted(BaseException):
-    """Ctrl-C, raised past Typer (which would swallow a KeyboardInterrupt silently)."""
+__all__ = ["Interrupted", "main"]
+
+#: The signals that stop mio cleanly: one line, nothing half-made, exit 128 + number.
+STOP_SIGNALS = {signal.SIGINT: "Interrupted", signal.SIGTERM: "Terminated"}
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
+def _stop(signum: int, frame: FrameType | None) -> None:
     # Remembered too: a library may catch the exception and raise another in its place.
-    _common_state()["interrupted"] = True
-    raise Interrupted
+    _common_state()["interrupted"] = signum
+    raise Interrupted(signum, STOP_SIGNALS.get(signal.Signals(signum), "Stopped"))
 
 
-def _common_state() -> dict[str, bool]:
+def _common_state() -> dict[str, int]:
     from scaffold.cli._common import state
 
     return state
 
 
 def main() -> None:
-    """Entry point of `mio`. Ctrl-C at any point exits 130 with one line."""
-    signal.signal(signal.SIGINT, _interrupt)
+    """Entry point of `mio`. Ctrl-C (or SIGTERM) at any point: one line, exit 130 (143)."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _stop)
     try:
         from scaffold.cli.app import app
 
         app()
-    except (Interrupted, KeyboardInterrupt):
+    except KeyboardInterrupt:
+        _stopped(Interrupted())
+    except Interrupted as stop:
         # Generation is atomic: an interrupted service was not written at all, and one
-        # interrupted after its final move is complete.
-        print("Interrupted.", file=sys.stderr)
-        sys.exit(130)
+        # interrupted after its final move is complete. Updates roll back.
+        _stopped(stop)
+    except BrokenPipeError:
+        _closed_pipe()
+    except SystemExit as exc:
+        # Typer (Click) prints help and usage itself; on a closed pipe it swaps stdout
+        # for a `PacifyFlushWrapper` and exits 1. The reader leaving is not a failure.
+        if exc.code == 1 and type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _closed_pipe()
+        raise
     finally:
-        # The work is done or reported: a late Ctrl-C must not kill the exiting interpreter.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # The work is done or reported: a late signal must not kill the exiting interpreter.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
+
+
+def _stopped(stop: Interrupted) -> None:
+    print(f"{stop.reason}; nothing was left half-made.", file=sys.stderr)
+    sys.exit(128 + stop.signum)
+
+
+def _closed_pipe() -> None:
+    """The reader went away (`mio --help | head -1`): stop quietly, as other commands do."""
+    from scaffold.cli._common import silence_stdout
+
+    silence_stdout()
+    sys.exit(0)

@@ -12,7 +12,8 @@ from scaffold.errors import MioError
 
 T = TypeVar("T")
 
-state = {"debug": False, "interrupted": False}
+#: ``interrupted`` holds the number of the signal that stopped mio (0: none).
+state = {"debug": False, "interrupted": 0}
 
 
 def fail(message: str, *, hint: str | None = None, code: int = 1) -> NoReturn:
@@ -42,13 +43,34 @@ def run(action: Callable[[], T]) -> T:
 
 
 def _reraise_interrupt(cause: Exception) -> NoReturn:
-    from scaffold.cli import Interrupted
+    from scaffold.cli import STOP_SIGNALS, Interrupted
 
-    raise Interrupted from cause
+    signum = int(state["interrupted"])
+    reason = next((text for sig, text in STOP_SIGNALS.items() if sig == signum), "Interrupted")
+    raise Interrupted(signum, reason) from cause
 
 
 def echo(message: str = "") -> None:
-    typer.echo(message)
+    """Print a line of output; once the reader has gone (`| head -1`), print nothing more.
+
+    The command carries on to its own exit code: the work is not undone because nobody
+    reads its report.
+    """
+    try:
+        typer.echo(message)
+    except BrokenPipeError:
+        silence_stdout()
+
+
+def silence_stdout() -> None:
+    """Send the rest of stdout, and the interpreter's final flush, to the null device."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def is_interactive() -> bool:

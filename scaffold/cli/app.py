@@ -8,6 +8,7 @@ import typer
 
 from scaffold import __version__
 from scaffold.cli import _common
+from scaffold.cli._choices import examples
 from scaffold.cli.gateway import gateway_app
 from scaffold.cli.new import new_app
 from scaffold.cli.patterns import patterns_app
@@ -27,14 +28,15 @@ app = typer.Typer(
     help=(
         "Create FastAPI services wired for gateway routing, messaging and resilience,"
         " and keep them current.\n\n"
-        "Examples:\n\n"
-        "  mio new service orders --defaults\n\n"
-        "  mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker\n\n"
-        "  mio patterns list\n\n"
-        "  mio update services/orders services/billing\n\n"
-        "  mio add retry --path services/orders\n\n"
-        "  mio check services/*\n\n"
-        "  mio gateway build services/ --engine nginx --output gateway"
+        + examples(
+            "mio new service orders --defaults",
+            "mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker",
+            "mio patterns list",
+            "mio update services/orders services/billing",
+            "mio add retry --path services/orders",
+            "mio check services/*",
+            "mio gateway build services/ --engine nginx --output gateway",
+        )
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -50,7 +52,10 @@ app.add_typer(gateway_app, name="gateway")
 
 def _version(value: bool) -> None:
     if value:
+        from scaffold.resources import TEMPLATE_SOURCE
+
         typer.echo(f"mio {__version__}")
+        typer.echo(f"template source: {TEMPLATE_SOURCE} (never fetched: mio uses its own copy)")
         raise typer.Exit()
 
 
@@ -59,7 +64,10 @@ def root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Show the version and the template's source, and exit.",
         ),
     ] = False,
     debug: Annotated[

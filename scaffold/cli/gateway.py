@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from scaffold.cli._choices import complete_engine, engine_names, examples, listed
 from scaffold.cli._common import echo, run
 
 gateway_app = typer.Typer(help="Put several services behind one gateway.", no_args_is_help=True)
@@ -17,14 +18,11 @@ Services are found by their .copier-answers.yml; each one's deploy/route.yaml
 (prefix, upstream, timeouts, retries, limits) becomes a route. OUTPUT receives the
 engine's configuration and a compose.yaml running the services behind it.
 
-Examples:
-
-  mio gateway build services/ --engine nginx --output gateway
-
-  mio gateway build orders billing --engine envoy -o gateway --listen-port 9000
-
-  mio gateway build services/ --engine nginx -o local --upstream orders=127.0.0.1:8001
-"""
+""" + examples(
+    "mio gateway build services/ --engine nginx --output gateway",
+    "mio gateway build orders billing --engine envoy -o gateway --listen-port 9000",
+    "mio gateway build services/ --engine nginx -o local --upstream orders=127.0.0.1:8001",
+)
 
 
 @gateway_app.command("build", help=BUILD_HELP)
@@ -32,7 +30,14 @@ def build(
     directories: Annotated[
         list[Path], typer.Argument(metavar="DIR...", help="Directories holding mio services.")
     ],
-    engine: Annotated[str, typer.Option(help="Gateway engine: nginx, traefik or envoy.")],
+    engine: Annotated[
+        str,
+        typer.Option(
+            metavar="ENGINE",
+            help=f"Gateway engine: {listed(engine_names())}.",
+            autocompletion=complete_engine,
+        ),
+    ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Directory to write (absent or empty).")
     ],

@@ -7,6 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
+from scaffold.cli._choices import (
+    complete_data,
+    complete_question,
+    complete_question_list,
+    examples,
+    listed,
+    question_choices,
+)
 from scaffold.cli._common import echo, is_interactive, run
 
 new_app = typer.Typer(help="Create something new from the template.", no_args_is_help=True)
@@ -18,14 +26,11 @@ Copier asks the rest; without a terminal, or with --defaults, the rest take
 their defaults. The new repository is a git repository with one commit, ready
 for `mio update` later.
 
-Examples:
-
-  mio new service orders --defaults
-
-  mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker
-
-  mio new service billing --output services/billing --data owner=team-billing
-"""
+""" + examples(
+    "mio new service orders --defaults",
+    "mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker",
+    "mio new service billing --output services/billing --data owner=team-billing",
+)
 
 
 @new_app.command("service", help=NEW_SERVICE_HELP)
@@ -38,21 +43,44 @@ def new_service(
         str | None, typer.Option(help="One sentence on what the service does.")
     ] = None,
     owner: Annotated[str | None, typer.Option(help="Owning team or person.")] = None,
-    http_port: Annotated[int | None, typer.Option(help="HTTP port the service listens on.")] = None,
+    http_port: Annotated[
+        str | None,
+        typer.Option(metavar="PORT", help="HTTP port the service listens on (1024-65535)."),
+    ] = None,
     gateway: Annotated[
-        str | None, typer.Option(help="API gateway to route through (see `mio patterns list`).")
+        str | None,
+        typer.Option(
+            metavar="GATEWAY",
+            help=f"API gateway to route through: {listed(question_choices('gateway'))}.",
+            autocompletion=complete_question("gateway"),
+        ),
     ] = None,
     messaging: Annotated[
-        str | None, typer.Option(help="Message broker (see `mio patterns list`).")
+        str | None,
+        typer.Option(
+            metavar="BROKER",
+            help=f"Message broker: {listed(question_choices('messaging'))}.",
+            autocompletion=complete_question("messaging"),
+        ),
     ] = None,
     resilience: Annotated[
         str | None,
-        typer.Option(help="Comma-separated resilience policies, e.g. retry,circuit-breaker."),
+        typer.Option(
+            metavar="POLICY,...",
+            help="Resilience policies, comma-separated, any of: "
+            f"{listed(question_choices('resilience'))}.",
+            autocompletion=complete_question_list("resilience"),
+        ),
     ] = None,
     data: Annotated[
         list[str] | None,
         typer.Option(
-            "--data", "-d", help="Answer any question: KEY=VALUE (YAML value); repeatable."
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Answer any question; the value is cast by the question's type (text stays"
+            " as typed, a list is [a, b] or a,b); repeatable.",
+            autocompletion=complete_data,
         ),
     ] = None,
     defaults: Annotated[
@@ -70,22 +98,27 @@ def new_service(
         ),
     ] = True,
 ) -> None:
-    from scaffold.answers import parse_data, validate_answers
+    from scaffold.answers import parse_data, parse_flags, validate_answers
     from scaffold.generate import create_service
 
     def action() -> Any:
         raw: dict[str, Any] = parse_data(data or [])
-        flags = {
-            "description": description,
-            "owner": owner,
-            "http_port": http_port,
-            "gateway": gateway,
-            "messaging": messaging,
-            "resilience": resilience,
-        }
-        raw.update({key: value for key, value in flags.items() if value is not None})
+        sources = dict.fromkeys(raw, "--data")
+        answers, flag_sources = parse_flags(
+            {
+                "description": description,
+                "owner": owner,
+                "http_port": http_port,
+                "gateway": gateway,
+                "messaging": messaging,
+                "resilience": resilience,
+            }
+        )
+        raw.update(answers)
+        sources.update(flag_sources)
         raw["service_name"] = name
-        answers = validate_answers(raw)
+        sources["service_name"] = "the NAME argument"
+        answers = validate_answers(raw, sources=sources)
         destination = output if output is not None else Path(name)
         ask = not defaults and is_interactive()
         return create_service(answers, destination, defaults=not ask, git_init=git, lock=lock)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from scaffold.cli._choices import complete_pattern, listed, pattern_ids
 from scaffold.cli._common import echo, run
 
 patterns_app = typer.Typer(help="Browse the pattern catalog.", no_args_is_help=True)
@@ -22,7 +23,14 @@ def list_patterns() -> None:
 
 @patterns_app.command("show")
 def show_pattern(
-    pattern_id: Annotated[str, typer.Argument(metavar="ID", help="Pattern id, e.g. retry.")],
+    pattern_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help=f"Pattern id: {listed(pattern_ids())}.",
+            autocompletion=complete_pattern,
+        ),
+    ],
 ) -> None:
     """Show what a pattern is, when to choose it, and what it adds."""
     from scaffold.catalog import get_pattern

@@ -8,6 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
+from scaffold.cli._choices import (
+    complete_data,
+    complete_pattern,
+    complete_pattern_value,
+    complete_question,
+    examples,
+    listed,
+    pattern_ids,
+    question_choices,
+)
 from scaffold.cli._common import echo, run
 
 PathsArgument = Annotated[
@@ -16,6 +26,14 @@ PathsArgument = Annotated[
 ]
 PathOption = Annotated[
     Path, typer.Option("--path", "-p", help="The service's directory (default: the current one).")
+]
+PatternArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="PATTERN",
+        help=f"Pattern id: {listed(pattern_ids())} (`mio patterns list`).",
+        autocompletion=complete_pattern,
+    ),
 ]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Show what would change and write nothing.")
@@ -27,15 +45,13 @@ Copier's 3-way update, with the template history shipped inside mio (no network)
 Each service needs a clean git tree; review the result with `git diff`. Files
 where your edits meet template changes get conflict markers (exit 3). Edited
 files the new template renames or drops are carried over or kept, and reported.
+A service recording a former template source is re-pointed to the current one.
 
-Examples:
-
-  mio update
-
-  mio update services/orders services/billing --dry-run
-
-  mio update --to v0.1.0
-"""
+""" + examples(
+    "mio update",
+    "mio update services/orders services/billing --dry-run",
+    "mio update --to v0.1.0",
+)
 
 
 def update_command(
@@ -55,29 +71,48 @@ ADD_HELP = """Add a catalog pattern to a service, in place, at its current templ
 The pattern's files, dependencies and settings arrive through the same 3-way
 update as `mio update`, so the service's git tree must be clean.
 
-Examples:
-
-  mio add retry
-
-  mio add async-messaging --messaging redis --path services/orders
-"""
+""" + examples(
+    "mio add retry",
+    "mio add async-messaging --messaging redis --path services/orders",
+)
 
 
 def add_command(
-    pattern_id: Annotated[
-        str, typer.Argument(metavar="PATTERN", help="Pattern id (`mio patterns list`).")
-    ],
+    pattern_id: PatternArgument,
     path: PathOption = Path("."),
     value: Annotated[
-        str | None, typer.Option("--value", help="Which of the pattern's choices to use.")
+        str | None,
+        typer.Option(
+            "--value",
+            help="Which of the pattern's choices to use.",
+            autocompletion=complete_pattern_value,
+        ),
     ] = None,
-    gateway: Annotated[str | None, typer.Option(help="The gateway, for a gateway pattern.")] = None,
+    gateway: Annotated[
+        str | None,
+        typer.Option(
+            metavar="GATEWAY",
+            help=f"The gateway, for api-gateway: {listed(question_choices('gateway'))}.",
+            autocompletion=complete_question("gateway"),
+        ),
+    ] = None,
     messaging: Annotated[
-        str | None, typer.Option(help="The broker, for a messaging pattern.")
+        str | None,
+        typer.Option(
+            metavar="BROKER",
+            help=f"The broker, for async-messaging: {listed(question_choices('messaging'))}.",
+            autocompletion=complete_question("messaging"),
+        ),
     ] = None,
     data: Annotated[
         list[str] | None,
-        typer.Option("--data", "-d", help="Answer a further question: KEY=VALUE; repeatable."),
+        typer.Option(
+            "--data",
+            "-d",
+            metavar="KEY=VALUE",
+            help="Answer a further question (cast by its type, as for `mio new`); repeatable.",
+            autocompletion=complete_data,
+        ),
     ] = None,
     dry_run: DryRunOption = False,
 ) -> None:
@@ -97,14 +132,11 @@ REMOVE_HELP = """Remove a catalog pattern from a service, in place.
 Files only that pattern brought go away, unless you edited them: those are kept
 and reported. Dependencies and settings follow the pattern.
 
-Example:
-
-  mio remove retry --path services/orders
-"""
+""" + examples("mio remove retry --path services/orders")
 
 
 def remove_command(
-    pattern_id: Annotated[str, typer.Argument(metavar="PATTERN", help="Pattern id.")],
+    pattern_id: PatternArgument,
     path: PathOption = Path("."),
     dry_run: DryRunOption = False,
 ) -> None:
@@ -114,14 +146,10 @@ def remove_command(
 
 
 CHECK_HELP = """Check services for CI: exit 1 when any is behind the installed template
-version, holds unresolved conflict markers, or has a missing or invalid answers file.
+version, holds unresolved conflict markers, or has a missing or unreadable answers file;
+exit 2 when an answer in it breaks a rule of the template (named in the report).
 
-Examples:
-
-  mio check
-
-  mio check services/* --json
-"""
+""" + examples("mio check", "mio check services/* --json")
 
 
 def check_command(
