@@ -61,10 +61,16 @@ class Pattern:
     leave_out_when: tuple[Rule, ...] = ()
 
     def tradeoffs_for(self, value: str | None) -> tuple[str, ...]:
-        """The trade-offs that apply to ``value``: a trade-off starting with another
-        value and a colon (``redis: ...``) is about that value only."""
-        others = {v for v in self.values if v != value}
-        return tuple(t for t in self.tradeoffs if t.split(":", 1)[0] not in others)
+        """The trade-offs that apply to ``value``: one starting with values and a colon
+        (``redis: ...``, ``redis, nats: ...``) is about those values only."""
+        kept = []
+        for tradeoff in self.tradeoffs:
+            head, colon, _ = tradeoff.partition(":")
+            about = {name.strip() for name in head.split(",")}
+            if colon and about <= set(self.values) and value not in about:
+                continue
+            kept.append(tradeoff)
+        return tuple(kept)
 
 
 _RULE_FIELDS = ("suggest_when", "leave_out_when")
