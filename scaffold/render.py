@@ -154,12 +154,14 @@ def review_text(reviews: Sequence[Review]) -> str:
     for review in reviews:
         now = "; ".join(f"{k} {_joined(v) or 'none'}" for k, v in review.current.items())
         lines.append(f"{review.service} ({review.path}): {now}")
-        for answer in review.assumptions:
-            word = "inferred" if answer.source == "inferred" else "assumed"
-            why = answer.note or f"the default; pass --{'no-' if answer.value else ''}" + (
-                f"{answer.question.id} if not"
-            )
-            lines.append(f"  {word}: {answer.question.id} {_yes_no(answer.value)} ({why})")
+        inferred = [a for a in review.assumptions if a.source == "inferred"]
+        assumed = [a for a in review.assumptions if a.source != "inferred"]
+        if inferred:
+            text = ", ".join(f"{a.question.id} ({a.note})" for a in inferred)
+            lines += _wrapped(f"inferred yes: {text}", "    ", "  ")
+        if assumed:
+            text = ", ".join(f"{a.question.id} {_yes_no(a.value)}" for a in assumed)
+            lines += _wrapped(f"assumed (defaults; answer by flag to change): {text}", "    ", "  ")
         if not review.findings:
             lines.append("  no findings: the service has what its answers call for")
         for finding in review.findings:
