@@ -9,6 +9,7 @@ from scaffold.catalog import Pattern
 
 if TYPE_CHECKING:
     from scaffold.advice import Answer, Review, Suggestion
+    from scaffold.explain import Explanation
 
 
 def flag_for(pattern: Pattern) -> str:
@@ -201,3 +202,58 @@ def review_json(reviews: Sequence[Review]) -> list[dict[str, Any]]:
 
 def _joined(value: Any) -> str:
     return ",".join(value) if isinstance(value, list) else str(value)
+
+
+# --- mio explain ----------------------------------------------------------------------------
+
+
+def explanation_text(e: Explanation) -> str:
+    head = e.path if e.line is None else f"{e.path}:{e.line}: {(e.text or '').strip()}"
+    lines = [head]
+    if e.source is None:
+        lines.append(
+            "  not from the template: no template file makes this path (the owners' own file,"
+            " or one of another template version)"
+        )
+        return "\n".join(lines)
+    lines.append(f"  template file: {e.source}")
+    if e.line is not None and e.source_line is None and (e.text or "").strip():
+        lines.append(
+            "  line: no template line makes it (the owners' edit, or another template version)"
+        )
+    elif e.source_line is not None:
+        lines.append(f"  template line: {e.source_line}")
+    if not e.conditions:
+        what = "line" if e.source_line is not None else "file"
+        lines.append(f"  why: every service has this {what}; no question selects it")
+    for c in e.conditions:
+        place = "in its file name" if c.where == e.source else f"at {c.where}"
+        lines.append(f"  why: {{% if {c.expression} %}} {place}")
+        if c.added_by:
+            lines.append(f"    present when {_choices_text(c.added_by)}")
+        if c.removed_by:
+            lines.append(f"    present unless {_choices_text(c.removed_by)}")
+    for question, value in e.answers.items():
+        lines.append(f"  this service: {question} = {_joined(value) or '[]'}")
+    for question, help_text in e.questions.items():
+        lines.append(f"  question {question}: {help_text}")
+    for pattern_id, note in e.catalog.items():
+        lines.append(
+            f"  pattern {pattern_id} ({note['title']}): {note['catalog']}, `{note['show']}`"
+        )
+        for item in note["adds"]:
+            lines += _wrapped(item, "      ", "    adds: ")
+    return "\n".join(lines)
+
+
+def _choices_text(pairs: Sequence[tuple[str, str]]) -> str:
+    by_question: dict[str, list[str]] = {}
+    for question, value in pairs:
+        by_question.setdefault(question, []).append(value)
+    return "; or ".join(f"{q} is {' or '.join(values)}" for q, values in by_question.items())
+
+
+def explanation_json(e: Explanation) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(e)

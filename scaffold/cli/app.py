@@ -8,6 +8,7 @@ import typer
 
 from scaffold import __version__
 from scaffold.cli import _common
+from scaffold.cli.explain import EXPLAIN_HELP, explain_command
 from scaffold.cli.gateway import gateway_app
 from scaffold.cli.new import new_app
 from scaffold.cli.patterns import patterns_app
@@ -31,10 +32,12 @@ app = typer.Typer(
         "  mio new service orders --defaults\n\n"
         "  mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker\n\n"
         "  mio patterns list\n\n"
+        "  mio patterns suggest --calls-upstreams --flaky-upstreams\n\n"
         "  mio update services/orders services/billing\n\n"
         "  mio add retry --path services/orders\n\n"
         "  mio check services/*\n\n"
-        "  mio gateway build services/ --engine nginx --output gateway"
+        "  mio gateway build services/ --engine nginx --output gateway\n\n"
+        "  mio explain src/orders/resilience/retry.py"
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -46,6 +49,7 @@ app.command("add", help=ADD_HELP)(add_command)
 app.command("remove", help=REMOVE_HELP)(remove_command)
 app.command("check", help=CHECK_HELP)(check_command)
 app.add_typer(gateway_app, name="gateway")
+app.command("explain", help=EXPLAIN_HELP)(explain_command)
 
 
 def _version(value: bool) -> None:
