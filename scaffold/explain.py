@@ -24,6 +24,7 @@ from scaffold.errors import InvalidInput
 ANSWERS_FILE = ".copier-answers.yml"
 _TAG = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}|\{#.*?#\}", re.DOTALL)
 _EXPR = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_ANSWERS_FILE_EXPR = re.compile(r"\{\{\s*_copier_conf\.answers_file\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,10 @@ def explain(target: str, *, root: Path | None = None, cwd: Path | None = None) -
 
     tree = TemplateTree(resource_root() if root is None else root)
     file, line = _split_line(target, cwd or Path.cwd())
-    service, relative = _service_of(file)
+    service, relative = _service_of(file, target if line is None else target.rpartition(":")[0])
     answers = _read_answers(service) if service else {}
-    source = _find_source(tree.files_dir, relative)
+    answers_file = str(tree.settings.get("_answers_file", ANSWERS_FILE))
+    source = _find_source(tree.files_dir, relative, answers_file)
     choices = tree.choices()
     catalog = tree.catalog()
     conditions: list[Condition] = []
@@ -141,13 +143,14 @@ def _split_line(target: str, cwd: Path) -> tuple[Path, int | None]:
     return cwd / target, None
 
 
-def _service_of(file: Path) -> tuple[Path | None, str]:
-    """The service holding ``file`` (nearest answers file above it) and the path within it."""
+def _service_of(file: Path, given: str) -> tuple[Path | None, str]:
+    """The service holding ``file`` (nearest answers file above it) and the path within it;
+    outside a service, the path as given, read as a path inside a service."""
     absolute = file.resolve()
     for parent in absolute.parents:
         if (parent / ANSWERS_FILE).is_file():
             return parent, absolute.relative_to(parent).as_posix()
-    return None, file.as_posix() if not file.is_absolute() else absolute.name
+    return None, Path(given).as_posix()
 
 
 def _read_answers(service: Path) -> dict[str, Any]:
@@ -177,15 +180,17 @@ def _component_pattern(component: str) -> tuple[re.Pattern[str], int]:
     return re.compile(regex), sum(len(part) for part in parts)
 
 
-def _find_source(files_dir: Path, relative: str) -> str | None:
-    """The template file a service path comes from: the match with the most literal text."""
+def _find_source(files_dir: Path, relative: str, answers_file: str) -> str | None:
+    """The template file a service path comes from: the match with the most literal text
+    (a path made of expressions alone would match anything, so it matches nothing)."""
     wanted = Path(relative).parts
     best: tuple[int, str] | None = None
     for file in files_dir.rglob("*"):
         if not file.is_file():
             continue
         source = file.relative_to(files_dir).as_posix()
-        parts = list(Path(source).parts)
+        named = _ANSWERS_FILE_EXPR.sub(answers_file, source)
+        parts = list(Path(named).parts)
         parts[-1] = parts[-1].removesuffix(".jinja")
         rendered = [p for p in parts if _TAG.sub("", _EXPR.sub("x", p))]  # empty names vanish
         if len(rendered) != len(wanted):
@@ -197,7 +202,7 @@ def _find_source(files_dir: Path, relative: str) -> str | None:
                 break
             score += literal
         else:
-            if best is None or score > best[0]:
+            if score and (best is None or score > best[0]):
                 best = (score, source)
     return None if best is None else best[1]
 

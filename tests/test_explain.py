@@ -289,3 +289,12 @@ def test_real_template_a_settings_line_and_the_cli(real_service: Path) -> None:
     assert "pattern retry (Retry with jittered exponential back-off): patterns/retry.toml" in (
         text.output
     )
+
+
+def test_a_path_outside_any_service_is_read_as_a_service_path(
+    template: Path, tmp_path: Path
+) -> None:
+    e = explain("src/orders/retry.py", root=template, cwd=tmp_path)
+    assert e.path == "src/orders/retry.py"
+    assert e.conditions[0].patterns == ("retry",)
+    assert explain("retry.py", root=template, cwd=tmp_path).source is None
