@@ -307,3 +307,37 @@ def test_suggested_command_creates_that_service(
         assert answers[question] == value
     assert answers["messaging"] == "rabbitmq"
     assert answers["resilience"] == ["circuit-breaker", "bulkhead"]
+
+
+def test_at_a_real_terminal_the_questions_are_asked() -> None:
+    """In a pseudo-terminal, `mio patterns suggest` prompts (no monkeypatching of the check)."""
+    import os
+    import subprocess
+    import sys
+
+    leader, follower = os.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scaffold", "patterns", "suggest", "--name", "orders"],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        close_fds=True,
+    )
+    os.close(follower)
+    # Yes to calls-upstreams, idempotent-calls and flaky-upstreams; Enter (the default) after.
+    os.write(leader, b"y\ny\ny\n" + b"\n" * 12)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closes when mio exits
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=60) == 0
+    os.close(leader)
+    text = output.decode().replace("\r\n", "\n")
+    assert "Does the service call other services over HTTP while handling a request? [y/N]" in text
+    assert "calls-upstreams   yes  (prompt)" in text
+    assert "mio new service orders --resilience retry,circuit-breaker" in text
