@@ -9,6 +9,7 @@ import typer
 from scaffold import __version__
 from scaffold.cli import _common
 from scaffold.cli._choices import examples
+from scaffold.cli.explain import EXPLAIN_HELP, explain_command
 from scaffold.cli.gateway import gateway_app
 from scaffold.cli.new import new_app
 from scaffold.cli.patterns import patterns_app
@@ -32,10 +33,12 @@ app = typer.Typer(
             "mio new service orders --defaults",
             "mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker",
             "mio patterns list",
+            "mio patterns suggest --calls-upstreams --flaky-upstreams",
             "mio update services/orders services/billing",
             "mio add retry --path services/orders",
             "mio check services/*",
             "mio gateway build services/ --engine nginx --output gateway",
+            "mio explain src/orders/resilience/retry.py",
         )
     ),
     no_args_is_help=True,
@@ -48,6 +51,7 @@ app.command("add", help=ADD_HELP)(add_command)
 app.command("remove", help=REMOVE_HELP)(remove_command)
 app.command("check", help=CHECK_HELP)(check_command)
 app.add_typer(gateway_app, name="gateway")
+app.command("explain", help=EXPLAIN_HELP)(explain_command)
 
 
 def _version(value: bool) -> None:
