@@ -36,7 +36,7 @@ BROKERS: dict[str, dict[str, str]] = {
     "redis": {"image": "redis:7-alpine", "url": "redis://redis:6379"},
     "rabbitmq": {"image": "rabbitmq:3.13-alpine", "url": "amqp://guest:guest@rabbitmq:5672/"},
     "nats": {"image": "nats:2.10-alpine", "url": "nats://nats:4222"},
-    "kafka": {"image": "apache/kafka:3.8.0", "url": "kafka:9092"},
+    "kafka": {"image": "apache/kafka:3.8.0", "url": "kafka://kafka:9092"},
 }
 
 _PREFIX = re.compile(r"/[a-z0-9][a-z0-9._~-]*(/[a-z0-9][a-z0-9._~-]*)*")
