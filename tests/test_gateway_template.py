@@ -16,7 +16,7 @@ from gateway_checks import (
 )
 
 from helpers import assert_ok, run_in, run_service_tests
-from scaffold.gateway import load_route
+from scaffold.gateway import INTERNAL_PATHS, load_route
 
 GATEWAYS = ("none", "nginx", "traefik", "envoy")
 ENGINE_FILES = {
@@ -213,9 +213,14 @@ def test_httproute_routes_the_prefix_to_the_service(rendered: dict[str, Path]) -
     import jsonschema
 
     document = yaml.safe_load((rendered["envoy"] / "deploy/k8s/httproute.yaml").read_text())
-    (rule,) = document["spec"]["rules"]
+    rule, internal = document["spec"]["rules"]
     assert rule["matches"][0]["path"] == {"type": "PathPrefix", "value": "/api/orders-api"}
     assert rule["backendRefs"] == [{"name": "orders-api", "port": 8100}]
+    # Probes, metrics and docs: longer prefixes, no backend: never forwarded.
+    assert "backendRefs" not in internal
+    assert {match["path"]["value"] for match in internal["matches"]} == {
+        f"/api/orders-api{path}" for path in INTERNAL_PATHS
+    }
     rule["timeouts"]["request"] = "30 seconds"
     with pytest.raises(jsonschema.ValidationError):
         validate_kubernetes(document)
