@@ -68,9 +68,10 @@ def service_python() -> Path:
 def checkout_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """`mio new` renders this checkout's template, recorded as the current version in a
     history of its own, until the release is recorded (then it is the same template)."""
+    from trial_history import copy_template
+
     from scaffold.history import HISTORY_ENV, record_release
     from scaffold.resources import template_tag
-    from trial_history import copy_template
 
     work = tmp_path_factory.mktemp("checkout-history")
     bundle = work / "history.bundle"

@@ -77,10 +77,10 @@ def start(command: list[str], log: Path, **kwargs: object) -> subprocess.Popen[b
         return subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, **kwargs)  # type: ignore[call-overload, no-any-return]
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def _this_template(checkout_history: Path) -> None:
     """Services made from this checkout's template (see conftest.checkout_history)."""
+
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory, service_python: Path) -> Iterator[str]:
@@ -176,7 +176,15 @@ def test_each_prefix_reaches_its_own_service(gateway: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"],
+    [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/openapi.json",
+    ],
 )
 def test_probes_metrics_and_docs_stay_inside_unless_opened(gateway: str, path: str) -> None:
     answer = request(f"{gateway}/api/billing-api{path}")

@@ -10,12 +10,11 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
-
-import urllib.error
-import urllib.request
 
 import pytest
 

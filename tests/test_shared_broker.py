@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from running import BROKER_URLS, Service, call, env_prefix, eventually, remove_channels, running
 
 from helpers import render
-from running import BROKER_URLS, Service, call, env_prefix, eventually, remove_channels, running
 
 HANDLED = "messaging_handled_events_total"
 
@@ -56,7 +56,9 @@ def test_two_services_on_one_broker_neither_clash_nor_cross_talk(
         with running(*services):  # both ready: the second does not clash with the first
             post_items(orders, 3)
             post_items(billing, 2)
-            channel = {service.name: f"{prefix}{service.name}.items.created" for service in services}
+            channel = {
+                service.name: f"{prefix}{service.name}.items.created" for service in services
+            }
             eventually(lambda: orders.metric(HANDLED, handler=channel["orders"]) == 3)
             eventually(lambda: billing.metric(HANDLED, handler=channel["billing"]) == 2)
             time.sleep(1.5)  # time for any event to reach the wrong service
