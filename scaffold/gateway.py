@@ -36,12 +36,16 @@ BROKERS: dict[str, dict[str, str]] = {
     "redis": {"image": "redis:7-alpine", "url": "redis://redis:6379"},
     "rabbitmq": {"image": "rabbitmq:3.13-alpine", "url": "amqp://guest:guest@rabbitmq:5672/"},
     "nats": {"image": "nats:2.10-alpine", "url": "nats://nats:4222"},
-    "kafka": {"image": "apache/kafka:3.8.0", "url": "kafka:9092"},
+    "kafka": {"image": "apache/kafka:3.8.0", "url": "kafka://kafka:9092"},
 }
 
 _PREFIX = re.compile(r"/[a-z0-9][a-z0-9._~-]*(/[a-z0-9][a-z0-9._~-]*)*")
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
 _SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".cache"}
+
+
+#: Paths a gateway keeps inside unless a route opens them (copier.yml's route has the same).
+INTERNAL_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,28 @@ class Route:
     max_body_bytes: int
     rate_per_second: int
     burst: int
+    internal_paths: tuple[str, ...] = INTERNAL_PATHS
 
     @property
     def ident(self) -> str:
         """A name usable in every engine's identifiers (nginx zones, Envoy clusters)."""
         return self.service.replace("-", "_")
+
+    @property
+    def _internal_alternatives(self) -> str:
+        escape = {ord("."): "\\."}  # the only regex character paths and prefixes allow
+        paths = "|".join(path.translate(escape) for path in self.internal_paths)
+        return f"{self.prefix.translate(escape)}({paths})"
+
+    @property
+    def internal_regex(self) -> str:
+        """The internal paths under the prefix, for nginx and Traefik (a search)."""
+        return f"^{self._internal_alternatives}(/|$)"
+
+    @property
+    def internal_whole_regex(self) -> str:
+        """The same, matching a whole path (Envoy's safe_regex)."""
+        return f"{self._internal_alternatives}(/.*)?"
 
 
 @dataclass(frozen=True)
@@ -139,7 +160,23 @@ def load_route(path: Path) -> Route:
         max_body_bytes=_number(path, data, "limits.max_body_bytes", 1, 2**40),
         rate_per_second=_number(path, data, "limits.rate_per_second", 1, 10**7),
         burst=_number(path, data, "limits.burst", 0, 10**7),
+        internal_paths=_internal_paths(path, data),
     )
+
+
+def _internal_paths(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
+    """`internal_paths`; a route written before the field existed keeps the defaults."""
+    if "internal_paths" not in data:
+        return INTERNAL_PATHS
+    paths = data["internal_paths"] or []
+    if not isinstance(paths, list) or not all(
+        isinstance(item, str) and _PREFIX.fullmatch(item) for item in paths
+    ):
+        raise InvalidInput(
+            f"{path}: internal_paths must be a list of absolute paths such as /metrics; "
+            f"got {paths!r}"
+        )
+    return tuple(paths)
 
 
 def parse_upstreams(items: Iterable[str]) -> dict[str, tuple[str, int]]:

@@ -62,3 +62,26 @@ def service_python() -> Path:
         )
         stamp.write_text(digest)
     return python
+
+
+@pytest.fixture(scope="module")
+def checkout_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`mio new` renders this checkout's template, recorded as the current version in a
+    history of its own, until the release is recorded (then it is the same template)."""
+    from trial_history import copy_template
+
+    from scaffold.history import HISTORY_ENV, record_release
+    from scaffold.resources import template_tag
+
+    work = tmp_path_factory.mktemp("checkout-history")
+    bundle = work / "history.bundle"
+    record_release(copy_template(work / "template-src"), bundle, template_tag())
+    saved = os.environ.get(HISTORY_ENV)
+    os.environ[HISTORY_ENV] = str(bundle)
+    try:
+        yield bundle
+    finally:
+        if saved is None:
+            os.environ.pop(HISTORY_ENV, None)
+        else:
+            os.environ[HISTORY_ENV] = saved

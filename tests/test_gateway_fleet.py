@@ -23,6 +23,11 @@ from scaffold.gateway import ENGINE_FILES, engines
 runner = CliRunner()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _this_template(checkout_history: Path) -> None:
+    """Services made from this checkout's template (see conftest.checkout_history)."""
+
+
 @pytest.fixture(scope="module")
 def services(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two services in one directory: one chose nginx, one no gateway at all."""

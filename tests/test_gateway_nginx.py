@@ -77,6 +77,11 @@ def start(command: list[str], log: Path, **kwargs: object) -> subprocess.Popen[b
         return subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, **kwargs)  # type: ignore[call-overload, no-any-return]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _this_template(checkout_history: Path) -> None:
+    """Services made from this checkout's template (see conftest.checkout_history)."""
+
+
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory, service_python: Path) -> Iterator[str]:
     """The base URL of nginx in front of `orders` and `billing-api` (tight limits)."""
@@ -95,6 +100,13 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, service_python: Path) -> I
         assert old in text
         text = text.replace(old, new)
     route.write_text(text)
+    # orders opens its API docs on purpose; billing-api keeps every internal path inside.
+    opened = orders / "deploy" / "route.yaml"
+    closed = "internal_paths: [/healthz, /readyz, /metrics, /docs, /redoc, /openapi.json]"
+    assert closed in opened.read_text()
+    opened.write_text(
+        opened.read_text().replace(closed, "internal_paths: [/healthz, /readyz, /metrics, /redoc]")
+    )
 
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -153,13 +165,33 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, service_python: Path) -> I
 
 
 def test_each_prefix_reaches_its_own_service(gateway: str) -> None:
-    for name in ("orders", "billing-api"):
-        response = request(f"{gateway}/api/{name}/openapi.json")
-        assert response.status == 200
-        document = response.json()
-        assert isinstance(document, dict)
-        assert document["info"]["title"] == name
-        assert document["servers"] == [{"url": f"/api/{name}"}]
+    response = request(f"{gateway}/api/orders/openapi.json")  # opened on purpose
+    assert response.status == 200
+    document = response.json()
+    assert isinstance(document, dict)
+    assert document["info"]["title"] == "orders"
+    assert document["servers"] == [{"url": "/api/orders"}]
+    assert request(f"{gateway}/api/billing-api/items").status == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/docs",
+        "/docs/oauth2-redirect",
+        "/redoc",
+        "/openapi.json",
+    ],
+)
+def test_probes_metrics_and_docs_stay_inside_unless_opened(gateway: str, path: str) -> None:
+    answer = request(f"{gateway}/api/billing-api{path}")
+    assert answer.status == 404
+    assert answer.json() == {"detail": "Not Found"}  # the gateway's, not the service's
+    if path in ("/healthz", "/readyz", "/metrics", "/redoc"):  # orders keeps these inside too
+        assert request(f"{gateway}/api/orders{path}").status == 404
 
 
 def test_docs_page_links_work_through_the_gateway(gateway: str) -> None:
@@ -209,7 +241,7 @@ def test_body_over_the_limit_is_413_from_the_gateway(gateway: str) -> None:
 
 def test_a_burst_over_the_rate_limit_is_429(gateway: str) -> None:
     time.sleep(1.1)  # earlier tests may have used billing-api's tokens
-    statuses = [request(f"{gateway}/api/billing-api/healthz").status for _ in range(10)]
+    statuses = [request(f"{gateway}/api/billing-api/items").status for _ in range(10)]
     assert statuses[0] == 200
     assert statuses.count(429) >= 5, statuses
-    assert request(f"{gateway}/api/orders/healthz").status == 200  # its own zone
+    assert request(f"{gateway}/api/orders/items").status == 200  # its own zone

@@ -16,7 +16,7 @@ from gateway_checks import (
 )
 
 from helpers import assert_ok, run_in, run_service_tests
-from scaffold.gateway import load_route
+from scaffold.gateway import INTERNAL_PATHS, load_route
 
 GATEWAYS = ("none", "nginx", "traefik", "envoy")
 ENGINE_FILES = {
@@ -30,6 +30,7 @@ ALWAYS = {
     "deploy/k8s/service.yaml",
     "deploy/k8s/hpa.yaml",
     "deploy/k8s/pdb.yaml",
+    "deploy/k8s/networkpolicy.yaml",
     "compose.yaml",
 }
 
@@ -140,7 +141,13 @@ def test_every_kubernetes_manifest_validates(rendered: dict[str, Path], gateway:
         document = yaml.safe_load(manifest.read_text())
         validate_kubernetes(document)
         kinds.add(document["kind"])
-    expected = {"Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget"}
+    expected = {
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+    }
     assert kinds == expected | ({"HTTPRoute"} if gateway != "none" else set())
 
 
@@ -156,6 +163,41 @@ def test_deployment_runs_as_non_root_with_limits_and_probes(rendered: dict[str, 
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     env = {item["name"]: item["value"] for item in container["env"]}
     assert env["ORDERS_API_ROOT_PATH"] == "/api/orders-api"
+    assert env["ORDERS_API_FORWARDED_ALLOW_IPS"] != "*"  # not from anyone
+
+
+def test_rolling_updates_drop_no_request_and_only_the_gateway_reaches_the_pods(
+    rendered: dict[str, Path],
+) -> None:
+    deployment = yaml.safe_load((rendered["none"] / "deploy/k8s/deployment.yaml").read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    pause = container["lifecycle"]["preStop"]["sleep"]["seconds"]
+    # The pause, then uvicorn's requests and the subscriber's drain (10 s + 5 s) fit.
+    assert pause >= 5
+    assert pod["terminationGracePeriodSeconds"] >= pause + 15 + 20
+    policy = yaml.safe_load((rendered["none"] / "deploy/k8s/networkpolicy.yaml").read_text())
+    assert policy["spec"]["podSelector"]["matchLabels"] == {"app.kubernetes.io/name": "orders-api"}
+    (rule,) = policy["spec"]["ingress"]
+    allowed = [peer["podSelector"]["matchLabels"] for peer in rule["from"]]
+    assert allowed == [
+        {"app.kubernetes.io/component": "gateway"},
+        {"app.kubernetes.io/name": "prometheus"},
+    ]
+    assert rule["ports"] == [{"port": 8100, "protocol": "TCP"}]
+
+
+@pytest.mark.parametrize("messaging", ["redis", "rabbitmq", "nats", "kafka"])
+def test_the_broker_url_comes_from_a_secret(copie: Any, messaging: str) -> None:
+    result = copie.copy(extra_answers={"service_name": "orders", "messaging": messaging})
+    assert result.exception is None, result.exception
+    deployment = yaml.safe_load(
+        (Path(result.project_dir) / "deploy/k8s/deployment.yaml").read_text()
+    )
+    validate_kubernetes(deployment)
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    (url,) = [item for item in container["env"] if item["name"] == "ORDERS_BROKER_URL"]
+    assert url["valueFrom"]["secretKeyRef"] == {"name": "orders-broker", "key": "url"}
 
 
 def test_kubernetes_check_refuses_a_wrong_field(rendered: dict[str, Path]) -> None:
@@ -171,9 +213,14 @@ def test_httproute_routes_the_prefix_to_the_service(rendered: dict[str, Path]) -
     import jsonschema
 
     document = yaml.safe_load((rendered["envoy"] / "deploy/k8s/httproute.yaml").read_text())
-    (rule,) = document["spec"]["rules"]
+    rule, internal = document["spec"]["rules"]
     assert rule["matches"][0]["path"] == {"type": "PathPrefix", "value": "/api/orders-api"}
     assert rule["backendRefs"] == [{"name": "orders-api", "port": 8100}]
+    # Probes, metrics and docs: longer prefixes, no backend: never forwarded.
+    assert "backendRefs" not in internal
+    assert {match["path"]["value"] for match in internal["matches"]} == {
+        f"/api/orders-api{path}" for path in INTERNAL_PATHS
+    }
     rule["timeouts"]["request"] = "30 seconds"
     with pytest.raises(jsonschema.ValidationError):
         validate_kubernetes(document)

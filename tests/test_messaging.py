@@ -209,7 +209,7 @@ def test_the_asyncapi_command_writes_the_channels(copie: Any, service_python: Pa
     document = json.loads((project / "asyncapi.json").read_text())
     assert document["asyncapi"].startswith("3.")
     assert document["info"]["title"] == "orders"
-    assert "items.created" in json.dumps(document["channels"])
+    assert "orders.items.created" in json.dumps(document["channels"])
 
 
 def test_the_catalog_and_docs_say_plainly_that_kafka_is_covered_in_memory_only() -> None:

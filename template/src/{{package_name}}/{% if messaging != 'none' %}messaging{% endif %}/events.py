@@ -28,7 +28,9 @@ class ItemCreated(Event):
 
 @dataclass(frozen=True)
 class Channels:
-    """Names on the broker. The prefix keeps deployments sharing one broker apart."""
+    """Names on the broker. Each carries the owning service's name (`orders.items.created`,
+    group `orders`), so any number of services share one broker without cross-talk or
+    clash; the prefix keeps deployments (and test runs) sharing one broker apart."""
 
     items_created: str
     items_created_dead_letter: str
@@ -36,8 +38,9 @@ class Channels:
 
     @classmethod
     def named(cls, service: str, prefix: str = "") -> "Channels":
+        owner = f"{prefix}{service}"
         return cls(
-            items_created=f"{prefix}items.created",
-            items_created_dead_letter=f"{prefix}items.created.dead-letter",
-            group=f"{prefix}{service}",
+            items_created=f"{owner}.items.created",
+            items_created_dead_letter=f"{owner}.items.created.dead-letter",
+            group=owner,
         )
