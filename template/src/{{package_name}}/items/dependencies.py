@@ -1,6 +1,8 @@
 """What the items router needs, as FastAPI dependencies (override them in tests).
 
-The objects themselves are made in the app's lifespan (see app.py).
+The objects themselves are made in the app's lifespan (see app.py). The dependencies are
+`async def` although they do not await: FastAPI runs a plain `def` dependency in its
+thread pool, a thread hop on every request.
 """
 
 from typing import Annotated, Protocol
@@ -28,12 +30,12 @@ class NoItemEvents:
         return None
 
 
-def get_store(request: Request) -> ItemStore:
+async def get_store(request: Request) -> ItemStore:
     store: ItemStore = request.state.store
     return store
 
 
-def get_item_events(request: Request) -> ItemEvents:
+async def get_item_events(request: Request) -> ItemEvents:
     events: ItemEvents = request.state.item_events
     return events
 

@@ -10,7 +10,7 @@ ReadinessCheck = Callable[[], Awaitable[bool]]
 ReadinessChecks = dict[str, ReadinessCheck]
 
 
-def get_readiness_checks(request: Request) -> ReadinessChecks:
+async def get_readiness_checks(request: Request) -> ReadinessChecks:
     checks: ReadinessChecks = request.state.readiness_checks
     return checks
 

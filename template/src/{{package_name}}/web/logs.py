@@ -110,6 +110,7 @@ def configure_logging(level: str = "INFO") -> None:
 def _configure_structlog(shared: list[Processor]) -> None:
     structlog.configure(
         processors=[
+            structlog.stdlib.filter_by_level,  # below the level: dropped before any work
             *shared,
             structlog.stdlib.PositionalArgumentsFormatter(),
             structlog.processors.StackInfoRenderer(),
