@@ -37,6 +37,13 @@ def run_service_tests(
     return run_in(python, project, "pytest", "-q", "-p", "no:cacheprovider", *extra, env=env)
 
 
+def git(project: Path, *args: str) -> str:
+    """Run git in ``project``; its output, or a failed assertion with git's error."""
+    result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
 def assert_ok(result: subprocess.CompletedProcess[str]) -> None:
     assert result.returncode == 0, (
         f"{result.args}\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"

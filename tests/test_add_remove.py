@@ -6,7 +6,6 @@ them (async-messaging, a single choice; retry, a multiselect) are followed in de
 
 from __future__ import annotations
 
-import subprocess
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from helpers import git
 from scaffold.answers import load_questions
 from scaffold.catalog import Pattern, load_catalog
 from scaffold.change import add_pattern, remove_pattern
@@ -30,12 +30,6 @@ QUEUE_FILE = "src/orders/messaging/handlers.py"
 QUEUE_DEPENDENCY = "faststream[redis,"
 RETRY = "retry"
 RETRY_FILE = "src/orders/resilience/retry.py"
-
-
-def git(project: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def commit(project: Path, message: str) -> str:

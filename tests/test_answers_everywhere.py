@@ -15,18 +15,13 @@ import yaml
 from trial_history import BASE, NEXT, two_version_history
 from typer.testing import CliRunner
 
+from helpers import git
 from scaffold.cli.app import app
 from scaffold.generate import create_service
 from scaffold.history import HISTORY_ENV
 from scaffold.resources import FORMER_SOURCES, TEMPLATE_SOURCE
 
 runner = CliRunner()
-
-
-def git(project: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def snapshot(project: Path) -> tuple[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.error
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from gateway_checks import NGINX, make_service, nginx_test
+from running import free_port
 
 from scaffold.gateway import build_fleet
 
@@ -30,13 +30,6 @@ class Response:
 
     def json(self) -> object:
         return json.loads(self.body)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def request(

@@ -9,18 +9,13 @@ from pathlib import Path
 import yaml
 from typer.testing import CliRunner
 
+from helpers import git
 from scaffold.change import add_pattern
 from scaffold.cli.app import app
 from scaffold.generate import create_service
 from scaffold.lock import LOCK_FILE, uv_binary
 
 runner = CliRunner()
-
-
-def git(project: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def lock_matches_pyproject(project: Path) -> bool:

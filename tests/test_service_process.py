@@ -7,47 +7,21 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from running import BROKER_URLS, call, free_port
 
 from helpers import render
 
 DRIVER = Path(__file__).with_name("messaging_driver.py")
 
-BROKER_URLS = {
-    "redis": "redis://127.0.0.1:6379/0",
-    "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/",
-    "nats": "nats://127.0.0.1:4222",
-}
 TRACE_ID = uuid.uuid4().hex
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def call(
-    method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None
-) -> int:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 def wait_ready(base: str, process: subprocess.Popen[bytes], within: float = 30) -> None:
@@ -55,7 +29,7 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], within: float = 30) 
     while time.monotonic() < deadline:
         assert process.poll() is None, "the service exited at start-up"
         try:
-            if call("GET", f"{base}/readyz") == 200:
+            if call("GET", f"{base}/readyz", timeout=1)[0] == 200:
                 return
         except OSError:
             pass
@@ -76,7 +50,7 @@ def run_service(project: Path, python: Path, env: dict[str, str]) -> tuple[int, 
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base, process)
-        created = call(
+        created, _, _ = call(
             "POST",
             f"{base}/items",
             b'{"name": "traced"}',
@@ -87,7 +61,7 @@ def run_service(project: Path, python: Path, env: dict[str, str]) -> tuple[int, 
             },
         )
         assert created == 201
-        assert call("GET", f"{base}/nowhere") == 404
+        assert call("GET", f"{base}/nowhere")[0] == 404
         time.sleep(1.5)  # the consumer handles the event
     finally:
         process.send_signal(signal.SIGTERM)

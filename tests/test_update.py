@@ -25,6 +25,7 @@ from trial_history import (
 )
 from typer.testing import CliRunner
 
+from helpers import git
 from scaffold.cli.app import app
 from scaffold.generate import create_service
 from scaffold.history import HISTORY_ENV, redirect_env
@@ -32,12 +33,6 @@ from scaffold.project import has_markers
 from scaffold.update import update_service
 
 runner = CliRunner()
-
-
-def git(project: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def commit(project: Path, message: str = "owner edits") -> None:

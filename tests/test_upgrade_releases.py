@@ -26,7 +26,6 @@ import difflib
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ import pytest
 import yaml
 from trial_history import copy_template
 
-from helpers import assert_ok, run_in, run_service_tests
+from helpers import assert_ok, git, run_in, run_service_tests
 from scaffold.generate import create_service
 from scaffold.history import record_release, released_versions, version_key
 from scaffold.lock import LOCK_FILE, lock_dependencies
@@ -124,12 +123,6 @@ def contents(root: Path) -> dict[str, tuple[bytes, bool]]:
             continue
         found[str(relative)] = (path.read_bytes(), os.access(path, os.X_OK))
     return found
-
-
-def git(project: Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def commit(project: Path, message: str) -> None:
