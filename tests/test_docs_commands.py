@@ -4,8 +4,9 @@ succeeds.
 Each command runs in a workspace of its own: `mio new` in an empty folder (holding a copy
 of the fleet's `orders` when the command consumes its events with `--consumes`); every
 other in a copy of a small fleet (`orders` on Redis, `billing`, and `shipping` on Redis at
-the top, `services/orders` without a pattern, `services/billing` with retry, each a
-committed service made from this checkout's template), from the top of it when the command
+the top, `services/orders` without a pattern, `services/billing` with retry, and
+docs/fleet.md's `shop/` of three, each a committed service made from this checkout's
+template), from the top of it when the command
 names one of its paths, else from inside `services/billing` (commands that act on "this
 service").
 """
@@ -23,6 +24,7 @@ from test_readme_commands import shown_commands
 from typer.testing import CliRunner
 
 from scaffold.cli.app import app
+from scaffold.contracts import consumed_events
 from scaffold.generate import create_service
 
 runner = CliRunner()
@@ -32,6 +34,16 @@ SERVICES = {
     "shipping": {"messaging": "redis"},
     "services/orders": {},
     "services/billing": {"resilience": ["retry"]},
+}
+#: docs/fleet.md's walk-through: three services that fit together (fleet check passes).
+SHOP = {
+    "shop/orders": {"messaging": "redis"},
+    "shop/shipping": {"messaging": "redis", "consumes": ["orders.items.created"]},
+    "shop/billing": {
+        "messaging": "redis",
+        "resilience": ["circuit-breaker"],
+        "consumes": ["orders.items.created"],
+    },
 }
 
 
@@ -46,7 +58,9 @@ def commands() -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory, checkout_history: Path) -> Path:
     root = tmp_path_factory.mktemp("fleet")
-    for path, answers in SERVICES.items():
+    for path, answers in {**SERVICES, **SHOP}.items():
+        if "consumes" in answers:
+            answers = {**answers, "consumed_events": consumed_events(answers["consumes"], [root])}
         create_service({"service_name": Path(path).name, **answers}, root / path, lock=False)
     return root
 
