@@ -188,3 +188,32 @@ def test_the_contract_test_catches_a_stale_asyncapi_json(copie: Any, service_pyt
     )
     fixed = run_service_tests(service_python, project, "tests/test_messaging.py", "-k", "contract")
     assert_ok(fixed)
+
+
+def test_consuming_needs_a_broker(fleet: Path) -> None:
+    result = new("billing", "--consumes", "orders.items.created", code=2)
+    assert "consumes needs a message broker" in result.output
+
+
+def test_mio_new_asks_which_events_at_a_terminal(
+    fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At a terminal, mio asks (Copier asks the rest); the answer's fields are read at once."""
+    import scaffold.cli.new as new_module
+    import scaffold.generate
+
+    given: dict[str, Any] = {}
+
+    def recorded(answers: dict[str, Any], destination: Path, **options: Any) -> Any:
+        given.update(answers)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(new_module, "is_interactive", lambda: True)
+    monkeypatch.setattr(scaffold.generate, "create_service", recorded)
+    result = runner.invoke(
+        app, ["new", "service", "billing", "--messaging", "redis"], input="orders.items.created\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "Other services' events to consume" in result.output
+    assert given["consumes"] == ["orders.items.created"]
+    assert given["consumed_events"] == [{"event": "orders.items.created", "fields": ITEM_FIELDS}]
