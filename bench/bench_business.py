@@ -179,30 +179,9 @@ VARIANT_LAUNCHER = '''
 """Serve the generated service as its console script does, with parts left out
 (BENCH_VARIANT_LEAVE_OUT, comma-separated), to price each library."""
 
-import inspect
 import os
 
-from fastapi import Request
-
-from bench.items import dependencies
-
 leave_out = set(filter(None, os.environ.get("BENCH_VARIANT_LEAVE_OUT", "").split(",")))
-if "async-dependencies" in leave_out:
-    # FastAPI runs a plain `def` dependency in its threadpool: the items domain's
-    # dependencies as `async def`, patched before the router that uses them is imported.
-
-    def as_async(call):
-        async def dependency(request: Request):
-            return call(request)
-
-        return dependency
-
-    for alias in vars(dependencies).values():
-        for marker in getattr(alias, "__metadata__", ()):
-            call = getattr(marker, "dependency", None)
-            if call is not None and not inspect.iscoroutinefunction(call):
-                object.__setattr__(marker, "dependency", as_async(call))
-
 from bench import app as app_module  # noqa: E402
 from bench.__main__ import main  # noqa: E402
 from bench.messaging import runtime  # noqa: E402
@@ -290,11 +269,6 @@ VARIANTS = {
         "without the inbound rate limit (`limits`, a dependency of the items router)",
         "the inbound rate limit (`limits`)",
         ("rate-limit",),
-    ),
-    "async-dependencies": Variant(
-        "the items dependencies (`get_store`, `get_item_events`, plain `def`) made `async def`",
-        "FastAPI's threadpool for the plain `def` dependencies",
-        ("async-dependencies",),
     ),
 }
 VARIANTS["bare-bones"] = Variant(
@@ -631,10 +605,10 @@ def main(repeat: int = REPEAT, seconds: float = SECONDS) -> str:
             "brackets how much of the whole service's CPU time per request that part takes",
             "(1 − ratio of the service ÷ ratio without it; a negative share is noise). The parts",
             "overlap (a log line carries the trace id, the access line the request id), so they",
-            "do not add up exactly. One row is not a library: the items domain's dependencies",
-            "are plain `def` functions, which FastAPI runs in its threadpool, a hand-off to a",
-            "worker thread and back per dependency per request; the row makes them `async def`.",
-            "The last row is what is left with all of them out: FastAPI, FastStream's publish",
+            "do not add up exactly. The items domain's dependencies are `async def`: FastAPI",
+            "would run a plain `def` one in its threadpool, a hand-off to a worker thread and",
+            "back per request (an earlier run of this benchmark measured that at about a third",
+            "of the service's CPU time on one core). The last row is what is left with all of them out: FastAPI, FastStream's publish",
             "(and its subscriber, in the same process) and the service's own code.",
             "",
             table(
@@ -651,10 +625,8 @@ def main(repeat: int = REPEAT, seconds: float = SECONDS) -> str:
             f"app, {reach} A single part's",
             f"share is noisy on a busy 2-core machine: the lowest share in this run is "
             f"{-noise:.0%}, so",
-            f"a share within about {noise:.0%} of zero is not told apart from none. The",
-            "threadpool hand-off costs most where the process has one core, as here (and in a",
-            "container limited to one CPU): the worker thread and the event loop take turns",
-            "on it. The three largest parts, as a share of the service's CPU time per request:",
+            f"a share within about {noise:.0%} of zero is not told apart from none.",
+            "The three largest parts, as a share of the service's CPU time per request:",
             "",
             *largest_lines,
             "",

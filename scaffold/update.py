@@ -320,7 +320,7 @@ def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None
             if base == ours:
                 continue  # never edited: the template may drop it
             report.removed.remove(name)
-            renamed = _renamed_to(base, report.added, service) if base is not None else None
+            renamed = _renamed_to(name, base, report.added, service) if base is not None else None
             if renamed is not None and base is not None:
                 clean = _carry_edits(service.path / renamed, ours, base, Path(tmp))
                 report.carried.append((name, renamed))
@@ -405,19 +405,29 @@ def _exactly(name: str) -> str:
     return "!/" + _WILDCARD.sub(lambda match: "\\" + match.group(0), name)
 
 
-def _renamed_to(base: bytes, added: list[str], service: Service) -> str | None:
-    """The new file most like ``base`` (the old template's rendering), if alike enough."""
+def _renamed_to(old: str, base: bytes, added: list[str], service: Service) -> str | None:
+    """The new file most like ``base`` (``old``'s rendering by the old template), if alike
+    enough.
+
+    Files with the same name are tried first, and the cheap upper bounds of the similarity
+    rule out most other candidates before the exact (and costly) comparison.
+    """
     try:
         old_text = base.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(old_text)  # analysed once, compared with every candidate
     best, best_ratio = None, RENAME_SIMILARITY
-    for name in added:
+    for name in sorted(added, key=lambda new: Path(new).name != Path(old).name):
         try:
             new_text = (service.path / name).read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue
-        ratio = difflib.SequenceMatcher(None, old_text, new_text, autojunk=False).ratio()
+        matcher.set_seq1(new_text)
+        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+            continue
+        ratio = matcher.ratio()
         if ratio >= best_ratio:
             best, best_ratio = name, ratio
     return best

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -113,6 +116,9 @@ def test_copier_refuses_a_bad_name_with_the_rule(copie: Any) -> None:
     assert "DNS-1123 label" in str(result.exception)
 
 
+ALL_RESILIENCE = ["retry", "circuit-breaker", "bulkhead", "rate-limit", "fallback"]
+
+
 def every_pattern() -> dict[str, Any]:
     """Answers choosing every pattern copier.yml offers (the last choice of single ones)."""
     from scaffold.answers import load_questions
@@ -137,3 +143,50 @@ def test_longest_name_with_every_pattern_passes_its_checks(
     assert_ok(run_in(service_python, project, "ruff", "format", "--check", "."))
     assert_ok(run_in(service_python, project, "mypy"))
     assert_ok(run_service_tests(service_python, project))
+
+
+SETTINGS_AS_JSON = """
+import json
+from {package}.settings import ENV_PREFIX, Settings
+fields = Settings.model_fields.items()
+print(json.dumps({{
+    ENV_PREFIX + name.upper(): f.default if f.default_factory is None else f.default_factory()
+    for name, f in fields
+}}))
+"""
+
+
+def _readme_settings(readme: str) -> dict[str, str]:
+    """`| `VARIABLE` | `default` or empty | meaning |` rows of the README's settings table."""
+    rows = re.findall(r"^\| `([A-Z0-9_]+)` \| (`[^`]*`|empty) \|", readme, re.MULTILINE)
+    return {name: default.strip("`") if default != "empty" else "" for name, default in rows}
+
+
+def _same(documented: str, actual: object) -> bool:
+    if isinstance(actual, bool):
+        return documented == str(actual).lower()
+    if isinstance(actual, int | float):
+        return float(documented) == float(actual)
+    if isinstance(actual, list):
+        return documented == json.dumps(actual)
+    return documented == actual
+
+
+@pytest.mark.parametrize("messaging", ["none", "memory", "redis"])
+def test_the_readme_lists_every_setting_with_its_default(
+    copie: Any, service_python: Path, messaging: str
+) -> None:
+    project = render(copie, messaging=messaging, resilience=ALL_RESILIENCE)
+    result = subprocess.run(
+        [str(service_python), "-c", SETTINGS_AS_JSON.format(package="orders")],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+    )
+    assert_ok(result)
+    actual = json.loads(result.stdout)
+    documented = _readme_settings((project / "README.md").read_text())
+    assert set(documented) == set(actual)
+    wrong = {name: (documented[name], actual[name]) for name in actual}
+    assert {n: v for n, v in wrong.items() if not _same(*v)} == {}

@@ -71,12 +71,11 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
 FULLY_CHECKED = {"plain", "redis-all-nginx", "rabbitmq-all-envoy"}
 #: The generated tests run on FastStream's in-memory broker: no real broker needed.
 SERVICE_ENV = {"ORDERS_BROKER_URL": "memory://"}
-CONFLICT_START, CONFLICT_BASE, CONFLICT_SPLIT, CONFLICT_END = (
-    "<<<<<<< ",
-    "||||||| ",
-    "=======",
-    ">>>>>>> ",
-)
+#: The lines of an inline conflict: ours, the base (diff3 style only), theirs.
+CONFLICT_START = "<<<<<<< "
+CONFLICT_BASE = "||||||| "
+CONFLICT_SPLIT = "======="
+CONFLICT_END = ">>>>>>> "
 
 
 def trial_release_bundle(work: Path, tag: str) -> Path:
@@ -91,17 +90,13 @@ def trial_release_bundle(work: Path, tag: str) -> Path:
     return bundle
 
 
-def _versions() -> list[str]:
-    return released_versions()
-
-
 #: Every released version but the newest; a placeholder that fails when there is none.
-EARLIER = _versions()[:-1] or ["no-earlier-release"]
+EARLIER = released_versions()[:-1] or ["no-earlier-release"]
 
 
 @pytest.fixture(scope="module")
 def newest() -> str:
-    versions = _versions()
+    versions = released_versions()
     if len(versions) < 2:
         pytest.fail(
             f"the template history holds only {versions}: the new template release is not"
@@ -210,9 +205,9 @@ DEPENDENCY = [
     "    # owner-edit:dependency: dates in the daily report",
     '    "python-dateutil>=2.9",',
 ]
-SETTING = "outbound_timeout_seconds"
-SETTING_COMMENT = "    # owner-edit:setting-default: our upstreams answer within 3 s"
-SETTING_DEFAULT = "3.0"
+SETTING = "max_body_bytes"
+SETTING_COMMENT = "    # owner-edit:setting-default: uploads of up to 4 MiB"
+SETTING_DEFAULT = "4_194_304"
 
 
 @dataclass(frozen=True)
@@ -262,9 +257,10 @@ def _statement_end(lines: list[str], start: int) -> int:
 
 
 def _add_dependency(text: str) -> str:
-    if DEPENDENCY[0] in text:
-        return text
     lines = text.splitlines()
+    if all(line in lines for line in DEPENDENCY):
+        return text
+    lines = [line for line in lines if line not in DEPENDENCY]
     start = lines.index("dependencies = [")
     end = lines.index("]", start)
     lines[end:end] = DEPENDENCY
@@ -272,13 +268,13 @@ def _add_dependency(text: str) -> str:
 
 
 def _change_setting_default(text: str) -> str:
-    if SETTING_COMMENT in text:
-        return text
     field = re.compile(rf"^    {SETTING}: \w+ = Field\(\s*default=([\d._]+)", re.MULTILINE)
     match = field.search(text)
     assert match, f"settings.py has no {SETTING} with a numeric default"
     start, end = match.span(1)
     edited = text[:start] + SETTING_DEFAULT + text[end:]
+    if SETTING_COMMENT in edited:
+        return edited
     at = match.start()
     return edited[:at] + SETTING_COMMENT + "\n" + edited[at:]
 
@@ -301,7 +297,9 @@ def owner_edits(moved_or_dropped: list[str]) -> list[Edit]:
         Edit("owner-edit:wiring-include", f"{PACKAGE}/app.py", _wire_reports),
         Edit("owner-edit:readme-section", "README.md", _append(README_SECTION)),
         Edit("owner-edit:dependency", "pyproject.toml", _add_dependency),
+        Edit(DEPENDENCY[1].strip(" ,"), "pyproject.toml", _add_dependency),
         Edit("owner-edit:setting-default", f"{PACKAGE}/settings.py", _change_setting_default),
+        Edit(f"default={SETTING_DEFAULT}", f"{PACKAGE}/settings.py", _change_setting_default),
     ]
     edits += [Edit(f"owner-edit:{name}", name, _append(_note(name))) for name in moved_or_dropped]
     return edits
