@@ -217,3 +217,23 @@ def test_mio_new_asks_which_events_at_a_terminal(
     assert "Other services' events to consume" in result.output
     assert given["consumes"] == ["orders.items.created"]
     assert given["consumed_events"] == [{"event": "orders.items.created", "fields": ITEM_FIELDS}]
+
+
+def test_no_events_at_the_prompt_answers_the_question(
+    fleet: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter at mio's prompt answers `consumes` (empty), so Copier does not ask it again."""
+    import scaffold.cli.new as new_module
+    import scaffold.generate
+
+    given: dict[str, Any] = {}
+
+    def recorded(answers: dict[str, Any], destination: Path, **options: Any) -> Any:
+        given.update(answers)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(new_module, "is_interactive", lambda: True)
+    monkeypatch.setattr(scaffold.generate, "create_service", recorded)
+    result = runner.invoke(app, ["new", "service", "billing", "--messaging", "redis"], input="\n")
+    assert result.exit_code == 0, result.output
+    assert given["consumes"] == [] and given["consumed_events"] == []

@@ -146,7 +146,7 @@ def new_service(
         events = split_events(consumes) if consumes is not None else raw.get("consumes")
         if events is None and ask and raw.get("messaging") != "none":
             events = split_events(typer.prompt(CONSUMES_PROMPT, default="", show_default=False))
-        if events:
+        if events is not None:  # answered here, so Copier does not ask again
             raw["consumes"] = events
             sources["consumes"] = "--consumes"
             if "consumed_events" not in raw:
