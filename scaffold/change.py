@@ -130,3 +130,38 @@ def _chosen_value(pattern: Pattern, value: str | None) -> str:
             f" {', '.join(pattern.values)}; got {value!r}"
         )
     return value
+
+
+def add_consumed_events(
+    path: Path,
+    events: list[str],
+    *,
+    contracts: list[Path] | None = None,
+    bundle: Path | None = None,
+    dry_run: bool = False,
+) -> UpdateReport:
+    """Make the service at ``path`` consume ``events`` (``orders.items.created``).
+
+    Each event's fields are read from its producer's published contract (a sibling
+    service folder's ``asyncapi.json``, or one in ``contracts``); the events it consumed
+    already are read again, so their models follow their producers.
+    """
+    from scaffold.contracts import consumed_events
+
+    service = open_service(path)
+    answers = service.answers
+    if answers.get("messaging", NO_CHOICE) == NO_CHOICE:
+        raise InvalidInput(
+            f"{path}: consuming events needs a broker", hint="mio add async-messaging first"
+        )
+    if "consumes" not in answers:
+        raise InvalidInput(
+            f"{path}: this service's template version cannot consume other services' events",
+            hint="run `mio update` first to bring the service to the installed template",
+        )
+    wanted = list(dict.fromkeys([*answers.get("consumes", []), *events]))
+    search = [service.path.parent, Path.cwd()]
+    fields = consumed_events(wanted, search, contracts or [])
+    changes = {"consumes": wanted, "consumed_events": fields}
+    sources = {"consumes": "--consumes", "consumed_events": "the producers' asyncapi.json"}
+    return update_service(path, data=changes, sources=sources, bundle=bundle, dry_run=dry_run)

@@ -1,11 +1,14 @@
 """Every `mio` command shown in a shell block of README.md and docs/ runs, as written, and
 succeeds.
 
-Each command runs in a workspace of its own: `mio new` in an empty folder; every other in
-a copy of a small fleet (`orders` and `billing` at the top, `services/orders` without a
-pattern, `services/billing` with retry, each a committed service), from the top of it when
-the command names one of its paths, else from inside `services/billing` (commands that act
-on "this service").
+Each command runs in a workspace of its own: `mio new` in an empty folder (holding a copy
+of the fleet's `orders` when the command consumes its events with `--consumes`); every
+other in a copy of a small fleet (`orders` on Redis, `billing`, and `shipping` on Redis at
+the top, `services/orders` without a pattern, `services/billing` with retry, and
+docs/fleet.md's `shop/` of three, each a committed service made from this checkout's
+template), from the top of it when the command
+names one of its paths, else from inside `services/billing` (commands that act on "this
+service").
 """
 
 from __future__ import annotations
@@ -21,14 +24,26 @@ from test_readme_commands import shown_commands
 from typer.testing import CliRunner
 
 from scaffold.cli.app import app
+from scaffold.contracts import consumed_events
 from scaffold.generate import create_service
 
 runner = CliRunner()
 SERVICES = {
-    "orders": {},
+    "orders": {"messaging": "redis"},
     "billing": {},
+    "shipping": {"messaging": "redis"},
     "services/orders": {},
     "services/billing": {"resilience": ["retry"]},
+}
+#: docs/fleet.md's walk-through: three services that fit together (fleet check passes).
+SHOP = {
+    "shop/orders": {"messaging": "redis"},
+    "shop/shipping": {"messaging": "redis", "consumes": ["orders.items.created"]},
+    "shop/billing": {
+        "messaging": "redis",
+        "resilience": ["circuit-breaker"],
+        "consumes": ["orders.items.created"],
+    },
 }
 
 
@@ -41,10 +56,12 @@ def commands() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fleet(tmp_path_factory: pytest.TempPathFactory, checkout_history: Path) -> Path:
     root = tmp_path_factory.mktemp("fleet")
-    for path, answers in SERVICES.items():
-        create_service({"service_name": Path(path).name, **answers}, root / path)
+    for path, answers in {**SERVICES, **SHOP}.items():
+        if "consumes" in answers:
+            answers = {**answers, "consumed_events": consumed_events(answers["consumes"], [root])}
+        create_service({"service_name": Path(path).name, **answers}, root / path, lock=False)
     return root
 
 
@@ -68,6 +85,8 @@ def test_shown_command_runs(
     workspace = tmp_path / "workspace"
     if command.startswith("mio new "):
         workspace.mkdir()
+        if "--consumes" in command:
+            shutil.copytree(fleet / "orders", workspace / "orders", symlinks=True)
         words, cwd = shlex.split(command)[1:], workspace
     else:
         shutil.copytree(fleet, workspace, symlinks=True)

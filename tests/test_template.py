@@ -138,7 +138,17 @@ def test_longest_name_with_every_pattern_passes_its_checks(
     name = "a" + "-long-service-name" * 2 + "-x"
     name = name + "y" * (40 - len(name))
     assert len(name) == 40
-    project = render(copie, service_name=name, **every_pattern())
+    # ... consuming an event of a producer with a name as long (its model, reaction, tests).
+    event = "p-long-producer-name-long-producer-namez.items.created"
+    fields = {"event_id": "uuid", "occurred_at": "date-time", "item_id": "uuid", "name": "string"}
+    project = render(
+        copie,
+        service_name=name,
+        **every_pattern(),
+        consumes=[event],
+        consumed_events=[{"event": event, "fields": fields}],
+    )
+    assert (project / "tests" / "test_consumed.py").is_file()
     assert_ok(run_in(service_python, project, "ruff", "check", "."))
     assert_ok(run_in(service_python, project, "ruff", "format", "--check", "."))
     assert_ok(run_in(service_python, project, "mypy"))

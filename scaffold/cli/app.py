@@ -10,6 +10,7 @@ from scaffold import __version__
 from scaffold.cli import _common
 from scaffold.cli._choices import examples
 from scaffold.cli.explain import EXPLAIN_HELP, explain_command
+from scaffold.cli.fleet import fleet_app
 from scaffold.cli.gateway import gateway_app
 from scaffold.cli.new import new_app
 from scaffold.cli.patterns import patterns_app
@@ -38,6 +39,7 @@ app = typer.Typer(
             "mio add retry --path services/orders",
             "mio check services/*",
             "mio gateway build services/ --engine nginx --output gateway",
+            "mio fleet check services/ --json",
             "mio explain src/orders/resilience/retry.py",
         )
     ),
@@ -51,6 +53,7 @@ app.command("add", help=ADD_HELP)(add_command)
 app.command("remove", help=REMOVE_HELP)(remove_command)
 app.command("check", help=CHECK_HELP)(check_command)
 app.add_typer(gateway_app, name="gateway")
+app.add_typer(fleet_app, name="fleet")
 app.command("explain", help=EXPLAIN_HELP)(explain_command)
 
 

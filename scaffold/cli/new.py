@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,9 @@ from scaffold.cli._choices import (
 )
 from scaffold.cli._common import echo, is_interactive, run
 
+CONSUMES_PROMPT = (
+    "Other services' events to consume, comma-separated (e.g. orders.items.created; Enter for none)"
+)
 new_app = typer.Typer(help="Create something new from the template.", no_args_is_help=True)
 
 NEW_SERVICE_HELP = """Create a service repository NAME (default destination ./NAME).
@@ -30,6 +34,7 @@ for `mio update` later.
     "mio new service orders --defaults",
     "mio new service payments --messaging rabbitmq --resilience retry,circuit-breaker",
     "mio new service billing --output services/billing --data owner=team-billing",
+    "mio new service shipping --messaging redis --consumes orders.items.created",
 )
 
 
@@ -72,6 +77,23 @@ def new_service(
             autocompletion=complete_question_list("resilience"),
         ),
     ] = None,
+    consumes: Annotated[
+        str | None,
+        typer.Option(
+            metavar="EVENT,...",
+            help="Other services' events to consume, comma-separated (orders.items.created);"
+            " each event's fields come from its producer's asyncapi.json, found in a sibling"
+            " service folder or given with --contract.",
+        ),
+    ] = None,
+    contract: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--contract",
+            metavar="PATH",
+            help="A producer's asyncapi.json (or its service folder), for --consumes; repeatable.",
+        ),
+    ] = None,
     data: Annotated[
         list[str] | None,
         typer.Option(
@@ -99,6 +121,7 @@ def new_service(
     ] = True,
 ) -> None:
     from scaffold.answers import parse_data, parse_flags, validate_answers
+    from scaffold.contracts import consumed_events, split_events
     from scaffold.generate import create_service
 
     def action() -> Any:
@@ -118,9 +141,18 @@ def new_service(
         sources.update(flag_sources)
         raw["service_name"] = name
         sources["service_name"] = "the NAME argument"
-        answers = validate_answers(raw, sources=sources)
         destination = output if output is not None else Path(name)
         ask = not defaults and is_interactive()
+        events = split_events(consumes) if consumes is not None else raw.get("consumes")
+        if events is None and ask and raw.get("messaging") != "none":
+            events = split_events(typer.prompt(CONSUMES_PROMPT, default="", show_default=False))
+        if events is not None:  # answered here, so Copier does not ask again
+            raw["consumes"] = events
+            sources["consumes"] = "--consumes"
+            if "consumed_events" not in raw:
+                search = [Path(os.path.abspath(destination)).parent, Path.cwd()]
+                raw["consumed_events"] = consumed_events(events, search, contract or [])
+        answers = validate_answers(raw, sources=sources)
         return create_service(answers, destination, defaults=not ask, git_init=git, lock=lock)
 
     created = run(action)

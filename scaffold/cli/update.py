@@ -18,7 +18,7 @@ from scaffold.cli._choices import (
     pattern_ids,
     question_choices,
 )
-from scaffold.cli._common import echo, run
+from scaffold.cli._common import echo, fail, run
 
 PathsArgument = Annotated[
     list[Path] | None,
@@ -71,14 +71,26 @@ ADD_HELP = """Add a catalog pattern to a service, in place, at its current templ
 The pattern's files, dependencies and settings arrive through the same 3-way
 update as `mio update`, so the service's git tree must be clean.
 
+With --consumes (and no PATTERN) the service consumes other services' events:
+each event's model comes from its producer's asyncapi.json, found in a sibling
+service folder or given with --contract.
+
 """ + examples(
     "mio add retry",
     "mio add async-messaging --messaging redis --path services/orders",
+    "mio add --consumes orders.items.created --path services/billing",
 )
 
 
 def add_command(
-    pattern_id: PatternArgument,
+    pattern_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[PATTERN]",
+            help=f"Pattern id: {listed(pattern_ids())} (`mio patterns list`).",
+            autocompletion=complete_pattern,
+        ),
+    ] = None,
     path: PathOption = Path("."),
     value: Annotated[
         str | None,
@@ -114,12 +126,36 @@ def add_command(
             autocompletion=complete_data,
         ),
     ] = None,
+    consumes: Annotated[
+        str | None,
+        typer.Option(
+            metavar="EVENT,...",
+            help="Other services' events to consume, comma-separated (orders.items.created).",
+        ),
+    ] = None,
+    contract: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--contract",
+            metavar="PATH",
+            help="A producer's asyncapi.json (or its service folder), for --consumes.",
+        ),
+    ] = None,
     dry_run: DryRunOption = False,
 ) -> None:
     from scaffold.answers import parse_data
-    from scaffold.change import add_pattern
+    from scaffold.change import add_consumed_events, add_pattern
+    from scaffold.contracts import split_events
+
+    if (pattern_id is None) == (consumes is None):
+        fail("give a PATTERN, or --consumes EVENT", code=2)
 
     def action(service: Path) -> Any:
+        if consumes is not None:
+            return add_consumed_events(
+                service, split_events(consumes), contracts=contract, dry_run=dry_run
+            )
+        assert pattern_id is not None
         answers = parse_data(data or [])
         answers.update({k: v for k, v in {"gateway": gateway, "messaging": messaging}.items() if v})
         return add_pattern(service, pattern_id, value=value, data=answers, dry_run=dry_run)

@@ -44,3 +44,38 @@ class Channels:
             items_created_dead_letter=f"{owner}.items.created.dead-letter",
             group=owner,
         )
+
+
+class ConsumedEvent(BaseModel):
+    """Base of the events this service consumes from other services (consumed.py).
+
+    Fields the producer adds later are ignored, so producers evolve without breaking
+    their consumers; `mio fleet check` catches a field removed or retyped.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: UUID
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """Another service's channel this service consumes in its own group (`group`): every
+    consuming service gets every event, its replicas share them."""
+
+    event: str  # as the producer names it: `orders.items.created`
+    group: str  # this service's group, prefixed like its channels
+    prefix: str = ""
+
+    @property
+    def producer(self) -> str:
+        """The producer's name on the broker, prefixed: `orders`."""
+        return f"{self.prefix}{self.event.split('.', 1)[0]}"
+
+    @property
+    def channel(self) -> str:
+        return f"{self.prefix}{self.event}"
+
+    @property
+    def dead_letter(self) -> str:
+        return f"{self.group}.{self.event}.dead-letter"

@@ -15,11 +15,13 @@ a span of its own that continues the trace of the request that published it.
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
+from uuid import UUID
 
 import structlog
 from asgi_correlation_id import correlation_id
 from opentelemetry import propagate, trace
+from pydantic import BaseModel, ValidationError
 
 from . import metrics
 from .events import REQUEST_ID_HEADER, ItemCreated
@@ -27,8 +29,47 @@ from .inbox import Inbox
 
 logger = structlog.stdlib.get_logger(__name__)
 
-Effect = Callable[[ItemCreated], Awaitable[None]]
-DeadLetter = Callable[[ItemCreated, Mapping[str, Any]], Awaitable[None]]
+
+class HasEventId(Protocol):
+    """What handling needs of an event: its id, which is the message id."""
+
+    @property
+    def event_id(self) -> UUID: ...
+
+
+E = TypeVar("E", bound=HasEventId)
+Effect = Callable[[E], Awaitable[None]]
+DeadLetter = Callable[[E, Mapping[str, Any]], Awaitable[None]]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def accepted(
+    model: type[M],
+    channel: str,
+    payloads: Sequence[Mapping[str, Any]],
+    headers: Sequence[Mapping[str, Any]],
+) -> tuple[list[M], list[Mapping[str, Any]]]:
+    """The events of another service's messages that fit `model`, with their headers.
+
+    A message that does not fit can never be handled: it is logged and acknowledged
+    with its batch instead of being delivered again forever.
+    """
+    events: list[M] = []
+    kept: list[Mapping[str, Any]] = []
+    for payload, payload_headers in zip(payloads, headers, strict=True):
+        try:
+            events.append(model.model_validate(payload))
+        except ValidationError as error:
+            logger.error(
+                "event does not fit its model; skipped",
+                channel=channel,
+                errors=error.errors(include_url=False, include_input=False),
+            )
+        else:
+            kept.append(payload_headers)
+    return events, kept
 
 
 class RejectedToDeadLetter(Exception):
@@ -46,12 +87,14 @@ class ItemCreatedLog:
         logger.info("item created", item_id=str(event.item_id))
 
 
-class ItemCreatedHandler:
+class EventHandler(Generic[E]):
+    """Handles the events of one channel: this service's own, or another's it consumes."""
+
     def __init__(
         self,
         inbox: Inbox,
-        effect: Effect,
-        dead_letter: DeadLetter,
+        effect: Effect[E],
+        dead_letter: DeadLetter[E],
         *,
         channel: str,
         max_attempts: int = 3,
@@ -71,9 +114,7 @@ class ItemCreatedHandler:
         self._duplicates = metrics.DUPLICATE_EVENTS.labels(handler=channel)
         self._dead_lettered = metrics.DEAD_LETTERED_EVENTS.labels(handler=channel)
 
-    async def handle_batch(
-        self, events: Sequence[ItemCreated], headers: Sequence[Mapping[str, Any]]
-    ) -> None:
+    async def handle_batch(self, events: Sequence[E], headers: Sequence[Mapping[str, Any]]) -> None:
         """Every event of a batch: in order, or `concurrency` at a time (order not kept).
 
         Each event is finished before this returns, even when another fails; then the
@@ -87,7 +128,7 @@ class ItemCreatedHandler:
             return
         slots = asyncio.Semaphore(self.concurrency)
 
-        async def one(event: ItemCreated, event_headers: Mapping[str, Any]) -> None:
+        async def one(event: E, event_headers: Mapping[str, Any]) -> None:
             async with slots:
                 await self._one_of_batch(event, event_headers)
 
@@ -96,7 +137,7 @@ class ItemCreatedHandler:
             if isinstance(result, BaseException):
                 raise result
 
-    async def _one_of_batch(self, event: ItemCreated, headers: Mapping[str, Any]) -> None:
+    async def _one_of_batch(self, event: E, headers: Mapping[str, Any]) -> None:
         if self.tracer is None:
             await self(event, headers)
             return
@@ -110,14 +151,14 @@ class ItemCreatedHandler:
         ):
             await self(event, headers)
 
-    async def __call__(self, event: ItemCreated, headers: Mapping[str, Any]) -> None:
+    async def __call__(self, event: E, headers: Mapping[str, Any]) -> None:
         token = correlation_id.set(headers.get(REQUEST_ID_HEADER))
         try:
             await self._handle(event, headers)
         finally:
             correlation_id.reset(token)
 
-    async def _handle(self, event: ItemCreated, headers: Mapping[str, Any]) -> None:
+    async def _handle(self, event: E, headers: Mapping[str, Any]) -> None:
         message_id = str(event.event_id)
         if not self.inbox.claim(message_id):
             self._duplicates.inc()
@@ -134,7 +175,7 @@ class ItemCreatedHandler:
         else:
             await self._give_up(event, headers, message_id)
 
-    async def _attempts(self, event: ItemCreated, message_id: str) -> bool:
+    async def _attempts(self, event: E, message_id: str) -> bool:
         """Run the side effect, with bounded retries: True once it succeeded."""
         for attempt in range(1, self.max_attempts + 1):
             try:
@@ -149,9 +190,7 @@ class ItemCreatedHandler:
                 return True
         return False
 
-    async def _give_up(
-        self, event: ItemCreated, headers: Mapping[str, Any], message_id: str
-    ) -> None:
+    async def _give_up(self, event: E, headers: Mapping[str, Any], message_id: str) -> None:
         self.inbox.done(message_id)
         try:
             await self.dead_letter(event, headers)
@@ -167,3 +206,6 @@ class ItemCreatedHandler:
     def _dead_lettered_one(self, message_id: str) -> None:
         self._dead_lettered.inc()
         logger.error("message dead-lettered", message_id=message_id)
+
+
+ItemCreatedHandler = EventHandler[ItemCreated]
