@@ -144,8 +144,13 @@ def new_service(
         destination = output if output is not None else Path(name)
         ask = not defaults and is_interactive()
         events = split_events(consumes) if consumes is not None else raw.get("consumes")
-        if events is None and ask and raw.get("messaging") != "none":
-            events = split_events(typer.prompt(CONSUMES_PROMPT, default="", show_default=False))
+        if events is None and ask:
+            # Only mio can read the producers' contracts, so Copier never asks this: mio
+            # does when a broker is chosen already; otherwise `mio add --consumes` later.
+            chosen = raw.get("messaging")
+            wanted = chosen not in (None, "none")
+            text = typer.prompt(CONSUMES_PROMPT, default="", show_default=False) if wanted else ""
+            events = split_events(text)
         if events is not None:  # answered here, so Copier does not ask again
             raw["consumes"] = events
             sources["consumes"] = "--consumes"
