@@ -402,6 +402,8 @@ def test_owner_edits_survive_the_upgrade_and_the_service_passes_its_checks(
     )
     edits = owner_edits(moved_or_dropped)
     make_edits(service, edits)
+    if (service / LOCK_FILE).exists():  # as an owner does after adding a dependency
+        lock_dependencies(service)
     commit(service, "owner edits")
 
     report = update_service(service)
