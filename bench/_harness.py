@@ -88,9 +88,13 @@ def paired_ratio(values: Sequence[float], baseline: Sequence[float]) -> float:
     """The median of the per-round ratios of two interleaved series.
 
     Each round measured both back to back, so pairing them cancels the machine's slow
-    drifts (another process, a busy disk), which a ratio of medians keeps.
+    drifts (another process, a busy disk), which a ratio of medians keeps. A round whose
+    baseline measured nothing (its load generator failed) is left out.
     """
-    return statistics.median(mine / base for mine, base in zip(values, baseline, strict=True))
+    pairs = [(mine, base) for mine, base in zip(values, baseline, strict=True) if base > 0]
+    if not pairs:
+        return float("nan")
+    return statistics.median(mine / base for mine, base in pairs)
 
 
 _MEASURE_RSS = (

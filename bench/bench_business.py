@@ -309,6 +309,7 @@ def render(work: Path, broker: str) -> Path:
     source = work / "template-source"
     if not source.exists():
         shutil.copytree(ROOT / "template", source / "template")
+        shutil.copytree(ROOT / "data", source / "data")  # read by copier.yml's validators
         shutil.copy2(ROOT / "copier.yml", source / "copier.yml")
     answers: dict[str, object] = {
         name: value.split(",") if name == "resilience" else value

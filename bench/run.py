@@ -67,7 +67,9 @@ def main() -> None:
         sections[name] = section.strip() + "\n"
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     header = f"{INTRO}\nLast run on {stamp}: {machine()}.\n"
-    body = "\n".join(f"{MARK.format(name)}\n{sections[name]}" for name in sorted(sections))
+    body = "\n".join(
+        f"{MARK.format(name)}\n{sections[name].strip()}\n" for name in sorted(sections)
+    )
     DOC.write_text(header + "\n" + body, encoding="utf-8")
     print(f"wrote {DOC.relative_to(ROOT)}")
 
