@@ -72,6 +72,7 @@ class Service:
     env: dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    replica: str = ""  # replicas of one project write logs of their own
 
     @property
     def base(self) -> str:
@@ -79,7 +80,8 @@ class Service:
 
     @property
     def log(self) -> Path:
-        return self.project.parent / f"{self.project.name}.log"
+        suffix = f"-{self.replica}" if self.replica else ""
+        return self.project.parent / f"{self.project.name}{suffix}.log"
 
     def start(self, *, ready: bool = True) -> None:
         prefix = env_prefix(self.name)
