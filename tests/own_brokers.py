@@ -18,7 +18,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,7 +61,8 @@ class OwnBroker:
             ]  # fmt: skip
             return command, {}
         if self.kind == "nats":
-            return ["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(data)], {}
+            command = ["nats-server", "-js", "-a", "127.0.0.1", "-p", str(self.port)]
+            return [*command, "-sd", str(data)], {}
         return self._rabbitmq()
 
     def _rabbitmq(self) -> tuple[list[str], dict[str, str]]:
@@ -109,10 +110,8 @@ class OwnBroker:
         """kill -9 every process of the broker (RabbitMQ's script runs beam.smp under it)."""
         if self.process is None:
             return
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait()
         self.process = None
         deadline = time.monotonic() + 10
