@@ -3,9 +3,10 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from ..web.errors import BODY_ERRORS, ErrorMessage
+from ..web.idempotency import KEY_ANSWERS, idempotency_key_header
 from .dependencies import ItemEventsDep, ItemEventsUnavailable, StoreDep
 from .schemas import Item, ItemIn, ItemPage
 
@@ -22,9 +23,16 @@ _NOT_RECORDED: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses={**BODY_ERRORS, **_NOT_RECORDED})
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses={**BODY_ERRORS, **KEY_ANSWERS, **_NOT_RECORDED},
+    dependencies=[Depends(idempotency_key_header)],
+)
 async def create_item(item_in: ItemIn, store: StoreDep, events: ItemEventsDep) -> Item:
-    """Create an item; 201 only once its `item_created` event is recorded."""
+    """Create an item; 201 only once its `item_created` event is recorded.
+
+    With an `Idempotency-Key`, a retry gets the first item instead of a second one."""
     item = Item.new(item_in)
     try:
         await events.item_created(item)
