@@ -19,6 +19,10 @@ Call = Callable[[], Awaitable[httpx.Response]]
 #: None: no deadline. `UpstreamClient.request` sets it for the whole call.
 call_deadline: ContextVar[float | None] = ContextVar("call_deadline", default=None)
 
+#: The `Idempotency-Key` of the write under way, the same on every attempt; None: none sent.
+#: A write with a key is safe to repeat (the upstream answers a repeat with its first answer).
+call_idempotency_key: ContextVar[str | None] = ContextVar("call_idempotency_key", default=None)
+
 
 class Policy(Protocol):
     async def __call__(self, method: str, path: str, call: Call) -> httpx.Response: ...

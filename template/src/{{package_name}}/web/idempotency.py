@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-METHODS = frozenset({"POST", "PATCH"})
+WRITE_METHODS = frozenset({"POST", "PATCH"})
 MAX_KEY_LENGTH = 255
 
 #: A write's OpenAPI answers to a key (400 and 422 also mean a bad key, or a reused one).
@@ -168,7 +168,7 @@ class IdempotencyKeys:
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in METHODS:
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
             await self.app(scope, receive, send)
             return
         raw = Headers(scope=scope).get(HEADER)
