@@ -20,10 +20,9 @@ from scaffold.platform import load_platform
 from scaffold.routes import default_internal_paths, load_route
 
 GATEWAYS = ("none", "nginx", "traefik", "envoy")
-ENGINE_FILES = {
-    "nginx": {"deploy/nginx/nginx.conf"},
-    "traefik": {"deploy/traefik/traefik.yml", "deploy/traefik/dynamic.yml"},
-    "envoy": {"deploy/envoy/envoy.yaml"},
+ENGINE_FILES = {  # the files data/platform.yml lists, in deploy/<engine>/
+    name: {f"deploy/{name}/{file}" for file in engine.file_names}
+    for name, engine in load_platform().engines.items()
 }
 ALWAYS = {
     "deploy/route.yaml",
