@@ -137,16 +137,20 @@ def render_fleet(
     """
     import jinja2
 
+    from scaffold.answers import load_copier_yml
+
+    # The engines' macros render here as Copier renders them for a service: the same
+    # _envops and filters, loaded from the template's root.
+    envops: dict[str, Any] = {**(load_copier_yml().get("_envops") or {}), "autoescape": False}
+    envops.pop("undefined", None)  # always strict here: a macro's typo fails the build
     env = jinja2.Environment(
-        # The fleet files' headings first; the engines' macros and data/platform.yml
-        # from the template's root, as Copier loads them.
+        # The fleet files' headings first, then the template's root (data/gateway/).
         loader=jinja2.ChoiceLoader(
             [jinja2.FileSystemLoader(TEMPLATES_DIR), jinja2.FileSystemLoader(resource_root())]
         ),
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],  # from_yaml
         undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,  # configuration files, not HTML
+        **envops,
     )
     brokers = load_platform().brokers
     context: dict[str, Any] = {
