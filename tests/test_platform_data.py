@@ -26,3 +26,15 @@ def test_every_gateway_choice_has_an_engine_and_no_other() -> None:
     assert set(platform.engines) == _choices("gateway") - {"none"}
     assert all(engine.files for engine in platform.engines.values())
     assert 1024 <= platform.gateway_port <= 65535
+
+
+def test_a_services_default_gateway_url_is_the_gateway_port() -> None:
+    """settings.py holds the default as code (its own module owns its settings): it must
+    name the port data/platform.yml gives every gateway."""
+    import re
+
+    from scaffold.resources import template_dir
+
+    settings = (template_dir() / "src" / "{{package_name}}" / "settings.py.jinja").read_text()
+    (url,) = re.findall(r'default="(http://127\.0\.0\.1:\d+)", description="API gateway', settings)
+    assert url == f"http://127.0.0.1:{load_platform().gateway_port}"
