@@ -1,89 +1,38 @@
 """Several services behind one gateway: `mio gateway build`.
 
-Each mio service declares its route in ``deploy/route.yaml`` (prefix, upstream,
-timeouts, retries, limits). This module finds the services under some
-directories by their answers files, reads and checks their routes, and renders
-one gateway configuration for all of them plus a compose file that runs them
-together, from the Jinja templates in ``scaffold/gateway_templates``.
+Each mio service declares its route in ``deploy/route.yaml`` (read and checked by
+:mod:`scaffold.routes`). This module finds the services under some directories by their
+answers files, and renders one gateway configuration for all of them plus a compose
+file that runs them together. The engines' configuration comes from the same macros a
+service's own ``deploy/<engine>/`` files are rendered from (``data/gateway/*.jinja`` in
+the template), images and ports from ``data/platform.yml``; ``scaffold/gateway_templates``
+holds only each fleet file's heading and its call of those macros.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from scaffold.errors import InvalidInput
+from scaffold.platform import load_platform
 from scaffold.project import ANSWERS_FILE, STAGING_PREFIX
-from scaffold.resources import FORMER_SOURCES, TEMPLATE_SOURCE
+from scaffold.resources import FORMER_SOURCES, TEMPLATE_SOURCE, resource_root
+from scaffold.routes import HOST, ROUTE_FILE, Route, load_route
 
-ROUTE_FILE = Path("deploy") / "route.yaml"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "gateway_templates"
 
-#: Files each engine's fleet configuration consists of, besides compose.yaml.
-ENGINE_FILES: dict[str, tuple[str, ...]] = {
-    "nginx": ("nginx.conf",),
-    "traefik": ("traefik.yml", "dynamic.yml"),
-    "envoy": ("envoy.yaml",),
-}
-#: Brokers a service's `messaging` answer may need, as compose services.
-BROKERS: dict[str, dict[str, str]] = {
-    "redis": {"image": "redis:7-alpine", "url": "redis://redis:6379"},
-    "rabbitmq": {"image": "rabbitmq:3.13-alpine", "url": "amqp://guest:guest@rabbitmq:5672/"},
-    "nats": {"image": "nats:2.10-alpine", "url": "nats://nats:4222"},
-    "kafka": {"image": "apache/kafka:3.8.0", "url": "kafka://kafka:9092"},
-}
-
-_PREFIX = re.compile(r"/[a-z0-9][a-z0-9._~-]*(/[a-z0-9][a-z0-9._~-]*)*")
-_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?")
 _SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".cache"}
 
 
-#: Paths a gateway keeps inside unless a route opens them (copier.yml's route has the same).
-INTERNAL_PATHS = ("/healthz", "/readyz", "/metrics", "/docs", "/redoc", "/openapi.json")
-
-
-@dataclass(frozen=True)
-class Route:
-    """One service's route, as ``deploy/route.yaml`` declares it."""
-
-    service: str
-    prefix: str
-    host: str
-    port: int
-    connect_seconds: int
-    request_seconds: int
-    retries: int
-    max_body_bytes: int
-    rate_per_second: int
-    burst: int
-    internal_paths: tuple[str, ...] = INTERNAL_PATHS
-
-    @property
-    def ident(self) -> str:
-        """A name usable in every engine's identifiers (nginx zones, Envoy clusters)."""
-        return self.service.replace("-", "_")
-
-    @property
-    def _internal_alternatives(self) -> str:
-        escape = {ord("."): "\\."}  # the only regex character paths and prefixes allow
-        paths = "|".join(path.translate(escape) for path in self.internal_paths)
-        return f"{self.prefix.translate(escape)}({paths})"
-
-    @property
-    def internal_regex(self) -> str:
-        """The internal paths under the prefix, for nginx and Traefik (a search)."""
-        return f"^{self._internal_alternatives}(/|$)"
-
-    @property
-    def internal_whole_regex(self) -> str:
-        """The same, matching a whole path (Envoy's safe_regex)."""
-        return f"{self._internal_alternatives}(/.*)?"
+def engine_files(engine: str) -> tuple[str, ...]:
+    """The files of ``engine``'s fleet configuration, besides compose.yaml."""
+    return load_platform().engines[engine].file_names
 
 
 @dataclass(frozen=True)
@@ -130,62 +79,13 @@ def find_services(directories: Iterable[Path]) -> list[FleetService]:
     return fleet
 
 
-def load_route(path: Path) -> Route:
-    """Read and check one ``deploy/route.yaml``; every rule broken names the file."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidInput(f"{path}: cannot read the route ({type(exc).__name__})") from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{path}: a route is a mapping with service, prefix, upstream, ...")
-    prefix = _field(path, data, "prefix", str)
-    if not _PREFIX.fullmatch(prefix):
-        raise InvalidInput(
-            f"{path}: prefix must be an absolute path of lowercase segments without a "
-            f"trailing '/', e.g. /api/orders; got {prefix!r}"
-        )
-    host = _field(path, data, "upstream.host", str)
-    if not _HOST.fullmatch(host):
-        raise InvalidInput(f"{path}: upstream.host must be a host name or address; got {host!r}")
-    return Route(
-        service=_field(path, data, "service", str),
-        prefix=prefix,
-        host=host,
-        port=_number(path, data, "upstream.port", 1, 65535),
-        connect_seconds=_number(path, data, "timeouts.connect_seconds", 1, 3600),
-        request_seconds=_number(path, data, "timeouts.request_seconds", 1, 3600),
-        retries=_number(path, data, "retries", 0, 10),
-        max_body_bytes=_number(path, data, "limits.max_body_bytes", 1, 2**40),
-        rate_per_second=_number(path, data, "limits.rate_per_second", 1, 10**7),
-        burst=_number(path, data, "limits.burst", 0, 10**7),
-        internal_paths=_internal_paths(path, data),
-    )
-
-
-def _internal_paths(path: Path, data: dict[str, Any]) -> tuple[str, ...]:
-    """`internal_paths`; a route written before the field existed keeps the defaults."""
-    if "internal_paths" not in data:
-        return INTERNAL_PATHS
-    paths = data["internal_paths"] or []
-    if not isinstance(paths, list) or not all(
-        isinstance(item, str) and _PREFIX.fullmatch(item) for item in paths
-    ):
-        raise InvalidInput(
-            f"{path}: internal_paths must be a list of absolute paths such as /metrics; "
-            f"got {paths!r}"
-        )
-    return tuple(paths)
-
-
 def parse_upstreams(items: Iterable[str]) -> dict[str, tuple[str, int]]:
     """``NAME=HOST:PORT`` overrides, to run a fleet without containers."""
     upstreams: dict[str, tuple[str, int]] = {}
     for item in items:
         name, _, address = item.partition("=")
         host, _, port = address.rpartition(":")
-        if not (name and _HOST.fullmatch(host) and port.isdigit() and 0 < int(port) < 65536):
+        if not (name and HOST.fullmatch(host) and port.isdigit() and 0 < int(port) < 65536):
             raise InvalidInput(f"--upstream takes SERVICE=HOST:PORT, got {item!r}")
         upstreams[name] = (host, int(port))
     return upstreams
@@ -196,7 +96,7 @@ def build_fleet(
     engine: str,
     output: Path,
     *,
-    listen_port: int = 8080,
+    listen_port: int | None = None,
     upstreams: Mapping[str, tuple[str, int]] | None = None,
 ) -> Fleet:
     """Write one ``engine`` configuration routing to every service found, and a compose file.
@@ -206,6 +106,8 @@ def build_fleet(
     """
     if engine not in engines():
         raise InvalidInput(f"--engine must be one of: {', '.join(engines())}; got {engine!r}")
+    if listen_port is None:
+        listen_port = load_platform().gateway_port
     if not 0 < listen_port < 65536:
         raise InvalidInput(f"--listen-port must be between 1 and 65535; got {listen_port}")
     output = Path(os.path.abspath(output))
@@ -235,13 +137,22 @@ def render_fleet(
     """
     import jinja2
 
+    from scaffold.answers import load_copier_yml
+
+    # The engines' macros render here as Copier renders them for a service: the same
+    # _envops and filters, loaded from the template's root.
+    envops: dict[str, Any] = {**(load_copier_yml().get("_envops") or {}), "autoescape": False}
+    envops.pop("undefined", None)  # always strict here: a macro's typo fails the build
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        # The fleet files' headings first, then the template's root (data/gateway/).
+        loader=jinja2.ChoiceLoader(
+            [jinja2.FileSystemLoader(TEMPLATES_DIR), jinja2.FileSystemLoader(resource_root())]
+        ),
+        extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],  # from_yaml
         undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,  # configuration files, not HTML
+        **envops,
     )
-    brokers = {s.messaging: BROKERS[s.messaging] for s in services if s.messaging in BROKERS}
+    brokers = load_platform().brokers
     context: dict[str, Any] = {
         "engine": engine,
         "routes": [_moved(s.route, (upstreams or {}).get(s.route.service)) for s in services],
@@ -250,15 +161,14 @@ def render_fleet(
                 "route": s.route,
                 "env_prefix": s.env_prefix,
                 "build": os.path.relpath(s.path, output),
-                "broker": s.messaging if s.messaging in BROKERS else None,
+                "broker": s.messaging if s.messaging in brokers else None,
             }
             for s in services
         ],
-        "brokers": brokers,
+        "brokers": list(dict.fromkeys(s.messaging for s in services if s.messaging in brokers)),
         "listen_port": listen_port,
-        "config_files": ENGINE_FILES[engine],
     }
-    names = (*ENGINE_FILES[engine], "compose.yaml")
+    names = (*engine_files(engine), "compose.yaml")
     return {name: env.get_template(f"{name}.jinja").render(context) for name in names}
 
 
@@ -321,27 +231,7 @@ def _check_unique(services: list[FleetService]) -> None:
 def _moved(route: Route, address: tuple[str, int] | None) -> Route:
     if address is None:
         return route
-    from dataclasses import replace
-
     return replace(route, host=address[0], port=address[1])
-
-
-def _field(path: Path, data: dict[str, Any], dotted: str, kind: type) -> Any:
-    value: Any = data
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            raise InvalidInput(f"{path}: {dotted} is missing")
-        value = value[key]
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise InvalidInput(f"{path}: {dotted} must be a {kind.__name__}; got {value!r}")
-    return value
-
-
-def _number(path: Path, data: dict[str, Any], dotted: str, low: int, high: int) -> int:
-    value: int = _field(path, data, dotted, int)
-    if not low <= value <= high:
-        raise InvalidInput(f"{path}: {dotted} must be between {low} and {high}; got {value}")
-    return value
 
 
 def _check_output(output: Path) -> None:

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from helpers import tree
 from scaffold.cli.app import app
-from scaffold.gateway import ENGINE_FILES, engines
+from scaffold.gateway import engine_files, engines
+from scaffold.platform import load_platform
 
 runner = CliRunner()
 
@@ -44,7 +45,7 @@ def build(*args: str) -> tuple[int, str]:
 
 
 def test_engines_are_the_catalog_values() -> None:
-    assert set(ENGINE_FILES) == set(engines()) == {"nginx", "traefik", "envoy"}
+    assert set(load_platform().engines) == set(engines()) == {"nginx", "traefik", "envoy"}
 
 
 @pytest.mark.parametrize("engine", ["nginx", "traefik", "envoy"])
@@ -55,7 +56,7 @@ def test_one_configuration_routes_every_service(
     code, out = build(str(services), "--engine", engine, "--output", str(output))
     assert code == 0, out
     assert "/api/orders/ -> orders" in out and "/api/billing-api/ -> billing-api" in out
-    assert {p.name for p in output.iterdir()} == {*ENGINE_FILES[engine], "compose.yaml"}
+    assert {p.name for p in output.iterdir()} == {*engine_files(engine), "compose.yaml"}
     compose = yaml.safe_load((output / "compose.yaml").read_text())
     check_compose(compose, output)
     assert set(compose["services"]) == {"gateway", "orders", "billing-api"}
@@ -183,3 +184,46 @@ def test_a_fleet_of_one_is_the_services_own_engine_file(
     assert code == 0, out
     own = (project / service_file).read_text()
     assert _significant((output / fleet_file).read_text()) == _significant(own)
+
+
+@pytest.mark.parametrize("engine", ["nginx", "envoy"])
+def test_a_route_of_releases_0_1_to_0_3_builds_the_same_gateway(
+    services: Path, tmp_path: Path, engine: str
+) -> None:
+    """Those releases wrote timeouts.connect_seconds and timeouts.request_seconds."""
+    old = tmp_path / "old" / "orders"
+    shutil.copytree(services / "orders", old)
+    route = old / "deploy" / "route.yaml"
+    today = "connect_timeout_seconds: 2\nrequest_timeout_seconds: 30\n"
+    assert today in route.read_text()
+    spelt_before = "timeouts:\n  connect_seconds: 2\n  request_seconds: 30\n"
+    route.write_text(route.read_text().replace(today, spelt_before))
+    built = {}
+    for name, source in (("today", services / "orders"), ("before", old)):
+        code, out = build(str(source), "--engine", engine, "-o", str(tmp_path / name))
+        assert code == 0, out
+        built[name] = [(tmp_path / name / file).read_text() for file in engine_files(engine)]
+    assert built["before"] == built["today"]
+
+
+def test_the_fleet_runs_each_broker_of_data_platform_once(tmp_path: Path) -> None:
+    root = tmp_path / "services"
+    root.mkdir()
+    make_service(root, "orders", messaging="nats")
+    make_service(root, "billing", messaging="nats")
+    output = tmp_path / "gateway"
+    code, out = build(str(root), "--engine", "traefik", "-o", str(output))
+    assert code == 0, out
+    compose = yaml.safe_load((output / "compose.yaml").read_text())
+    check_compose(compose, output)
+    platform = load_platform()
+    nats, traefik = platform.brokers["nats"], platform.engines["traefik"]
+    assert set(compose["services"]) == {"gateway", "nats", "orders", "billing"}
+    assert compose["services"]["nats"] == {"image": nats.image, "command": list(nats.command)}
+    for name in ("orders", "billing"):
+        environment = compose["services"][name]["environment"]
+        assert environment[f"{name.upper()}_BROKER_URL"] == nats.url("nats")
+        assert compose["services"][name]["depends_on"] == ["nats"]
+    gateway = compose["services"]["gateway"]
+    assert (gateway["image"], gateway["command"]) == (traefik.image, list(traefik.command))
+    assert gateway["ports"] == [f"{platform.gateway_port}:{platform.gateway_port}"]

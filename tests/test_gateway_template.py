@@ -16,13 +16,13 @@ from gateway_checks import (
 )
 
 from helpers import assert_ok, run_in, run_service_tests
-from scaffold.gateway import INTERNAL_PATHS, load_route
+from scaffold.platform import load_platform
+from scaffold.routes import default_internal_paths, load_route
 
 GATEWAYS = ("none", "nginx", "traefik", "envoy")
-ENGINE_FILES = {
-    "nginx": {"deploy/nginx/nginx.conf"},
-    "traefik": {"deploy/traefik/traefik.yml", "deploy/traefik/dynamic.yml"},
-    "envoy": {"deploy/envoy/envoy.yaml"},
+ENGINE_FILES = {  # the files data/platform.yml lists, in deploy/<engine>/
+    name: {f"deploy/{name}/{file}" for file in engine.file_names}
+    for name, engine in load_platform().engines.items()
 }
 ALWAYS = {
     "deploy/route.yaml",
@@ -68,7 +68,7 @@ def test_route_declares_prefix_upstream_timeouts_retries_and_limits(
     route = load_route(rendered[gateway] / "deploy" / "route.yaml")
     assert (route.service, route.prefix) == ("orders-api", "/api/orders-api")
     assert (route.host, route.port) == ("orders-api", 8100)
-    assert route.request_seconds > route.connect_seconds > 0
+    assert route.request_timeout_seconds > route.connect_timeout_seconds > 0
     assert route.retries >= 1 and route.max_body_bytes == 1_048_576
     assert route.rate_per_second > 0 and route.burst > 0
 
@@ -87,7 +87,7 @@ def test_nginx_config_passes_nginx_t_and_carries_the_route(rendered: dict[str, P
         f"client_max_body_size {route.max_body_bytes};",
         f"rate={route.rate_per_second}r/s",
         f"burst={route.burst} nodelay",
-        f"proxy_read_timeout {route.request_seconds}s;",
+        f"proxy_read_timeout {route.request_timeout_seconds}s;",
     ):
         assert directive in text, directive
 
@@ -219,7 +219,7 @@ def test_httproute_routes_the_prefix_to_the_service(rendered: dict[str, Path]) -
     # Probes, metrics and docs: longer prefixes, no backend: never forwarded.
     assert "backendRefs" not in internal
     assert {match["path"]["value"] for match in internal["matches"]} == {
-        f"/api/orders-api{path}" for path in INTERNAL_PATHS
+        f"/api/orders-api{path}" for path in default_internal_paths()
     }
     rule["timeouts"]["request"] = "30 seconds"
     with pytest.raises(jsonschema.ValidationError):
@@ -243,32 +243,36 @@ def test_compose_runs_the_service_and_the_gateway_in_front(
         assert "ports" not in service  # reached through the gateway only
 
 
-@pytest.mark.parametrize(
-    ("messaging", "image"),
-    [("redis", "redis:"), ("rabbitmq", "rabbitmq:"), ("nats", "nats:"), ("kafka", "apache/kafka:")],
-)
-def test_compose_template_adds_the_broker_when_messaging_is_chosen(
-    messaging: str, image: str
+@pytest.mark.parametrize("messaging", ["redis", "rabbitmq", "nats", "kafka"])
+def test_compose_adds_the_broker_of_data_platform_when_messaging_is_chosen(
+    copie: Any, messaging: str
 ) -> None:
-    """The messaging choices land in copier.yml separately; the compose template is
-    rendered here with plain Jinja and the answers Copier would pass."""
-    import jinja2
-
-    from scaffold.resources import template_dir
-
-    template = jinja2.Template((template_dir() / "compose.yaml.jinja").read_text())
-    text = template.render(
-        service_name="orders",
-        env_prefix="ORDERS_",
-        http_port=8000,
-        gateway="nginx",
-        route_prefix="/api/orders",
-        messaging=messaging,
-    )
-    compose = yaml.safe_load(text)
-    assert compose["services"]["broker"]["image"].startswith(image)
+    result = copie.copy(extra_answers={"service_name": "orders", "messaging": messaging})
+    assert result.exception is None, result.exception
+    project = Path(result.project_dir)
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    check_compose(compose, project)
+    broker = load_platform().brokers[messaging]
+    assert compose["services"]["broker"]["image"] == broker.image
+    assert compose["services"]["broker"].get("command", []) == list(broker.command)
     assert compose["services"]["orders"]["depends_on"] == ["broker"]
-    assert "ORDERS_BROKER_URL" in compose["services"]["orders"]["environment"]
+    assert compose["services"]["orders"]["environment"]["ORDERS_BROKER_URL"] == broker.url("broker")
+
+
+@pytest.mark.parametrize("gateway", ["nginx", "traefik", "envoy"])
+def test_compose_runs_the_engine_of_data_platform_on_its_files(
+    rendered: dict[str, Path], gateway: str
+) -> None:
+    engine = load_platform().engines[gateway]
+    port = load_platform().gateway_port
+    compose = yaml.safe_load((rendered[gateway] / "compose.yaml").read_text())
+    container = compose["services"]["gateway"]
+    assert container["image"] == engine.image
+    assert container.get("command", []) == list(engine.command)
+    assert container["ports"] == [f"{port}:{port}"]
+    assert container["volumes"] == [
+        f"./deploy/{gateway}/{name}:{target}:ro" for name, target in engine.files
+    ]
 
 
 @pytest.mark.parametrize("gateway", ["nginx", "traefik", "envoy"])

@@ -113,11 +113,11 @@ def test_every_compose_broker_url_names_the_scheme_the_service_accepts(copie: An
 
     import yaml
 
-    from scaffold.gateway import BROKERS
+    from scaffold.platform import load_platform
 
     schemes = {"redis": "redis", "rabbitmq": "amqp", "nats": "nats", "kafka": "kafka"}
-    for kind, broker in BROKERS.items():  # the fleet's compose.yaml (mio gateway build)
-        assert urlsplit(broker["url"]).scheme == schemes[kind], broker
+    for kind, broker in load_platform().brokers.items():  # data/platform.yml, for both
+        assert urlsplit(broker.url(kind)).scheme == schemes[kind], broker
     for kind, scheme in schemes.items():  # the service's own compose.yaml
         compose = yaml.safe_load((render(copie, messaging=kind) / "compose.yaml").read_text())
         url = compose["services"]["orders"]["environment"]["ORDERS_BROKER_URL"]
