@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from scaffold.catalog import Pattern, load_catalog, selected_patterns
 from scaffold.errors import InvalidAnswer, InvalidInput
 from scaffold.resources import copier_yml, resource_root
 
@@ -282,7 +281,6 @@ def validate_answers(
             answers[name] = context[name] = value
         elif question.default is not None:
             context[name] = _default(question, context)
-    check_pattern_rules(answers)
     return answers
 
 
@@ -374,19 +372,3 @@ def _shown(value: Any) -> str:
 
 def _invalid(name: str, value: Any, source: str, rule: str) -> InvalidAnswer:
     return InvalidAnswer(f"{name}={_shown(value)} from {source}: {rule}")
-
-
-def check_pattern_rules(
-    answers: Mapping[str, Any], catalog: Mapping[str, Pattern] | None = None
-) -> None:
-    """Rules between patterns, as the catalog states them (requires / conflicts)."""
-    catalog = load_catalog() if catalog is None else catalog
-    chosen = {p.id for p in selected_patterns(answers, catalog)}
-    for pattern_id in sorted(chosen):
-        pattern = catalog[pattern_id]
-        for needed in pattern.requires:
-            if needed not in chosen:
-                raise InvalidInput(f"pattern {pattern_id!r} requires {needed!r}; choose it too")
-        for clash in pattern.conflicts:
-            if clash in chosen:
-                raise InvalidInput(f"pattern {pattern_id!r} conflicts with {clash!r}; choose one")

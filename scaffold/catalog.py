@@ -3,6 +3,14 @@
 The catalog says what each pattern is and when to choose it; ``copier.yml`` says
 which answers exist. A test keeps the two in agreement.
 
+Each entry lists, as data, what the pattern adds to a service (``[adds]``): files,
+settings (environment variables without the service's prefix), dependencies (names in
+``pyproject.toml``) and metrics. A test renders services with and without each pattern
+and checks the difference is exactly that list.
+
+Rules between patterns (one needs or excludes another) are not the catalog's: they are
+``copier.yml`` validators, so plain Copier and mio refuse the same answers.
+
 Files whose name starts with ``_`` are not patterns: ``_questions.toml`` holds the
 questions `mio patterns suggest` asks, which the patterns' rules name (see
 :mod:`scaffold.advice`).
@@ -42,6 +50,37 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Additions:
+    """What a pattern adds to a service, as data (``[adds]`` in its catalog entry).
+
+    ``files`` pairs each path (``<package>`` stands for the service's package) with what it
+    is; ``settings`` are environment variable names without the service's prefix;
+    ``dependencies`` are project names as ``pyproject.toml`` lists them; ``metrics`` are
+    the names the service's ``/metrics`` shows. ``also`` says in words what the lists
+    cannot (routes, behaviour).
+    """
+
+    files: tuple[tuple[str, str], ...] = ()
+    settings: tuple[str, ...] = ()
+    dependencies: tuple[str, ...] = ()
+    metrics: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()
+
+    def __add__(self, other: Additions) -> Additions:
+        return Additions(
+            files=self.files + other.files,
+            settings=self.settings + other.settings,
+            dependencies=self.dependencies + other.dependencies,
+            metrics=self.metrics + other.metrics,
+            also=self.also + other.also,
+        )
+
+    def file_paths(self, package: str) -> set[str]:
+        """The added files' paths in a service whose package is ``package``."""
+        return {path.replace("<package>", package) for path, _ in self.files}
+
+
+@dataclass(frozen=True)
 class Pattern:
     id: str
     title: str
@@ -53,12 +92,18 @@ class Pattern:
     choose_when: tuple[str, ...] = ()
     avoid_when: tuple[str, ...] = ()
     tradeoffs: tuple[str, ...] = ()
-    adds: tuple[str, ...] = ()
-    requires: tuple[str, ...] = ()
-    conflicts: tuple[str, ...] = ()
+    #: What every value of the pattern adds.
+    adds: Additions = Additions()
+    #: What one value adds beyond that (a gateway engine's files, a broker's client).
+    adds_per_value: tuple[tuple[str, Additions], ...] = ()
     notes: tuple[str, ...] = field(default=())
     suggest_when: tuple[Rule, ...] = ()
     leave_out_when: tuple[Rule, ...] = ()
+
+    def additions(self, value: str | None = None) -> Additions:
+        """What choosing the pattern with ``value`` adds (the first value when None)."""
+        value = self.values[0] if value is None else value
+        return self.adds + dict(self.adds_per_value).get(value, Additions())
 
     def tradeoffs_for(self, value: str | None) -> tuple[str, ...]:
         """The trade-offs that apply to ``value``: one starting with values and a colon
@@ -79,11 +124,9 @@ _LIST_FIELDS = (
     "choose_when",
     "avoid_when",
     "tradeoffs",
-    "adds",
-    "requires",
-    "conflicts",
     "notes",
 )
+_ADDS_LISTS = ("settings", "dependencies", "metrics", "also")
 
 
 @cache
@@ -103,11 +146,39 @@ def read_catalog(directory: Path) -> dict[str, Pattern]:
             data[name] = tuple(data.get(name, ()))
         for name in _RULE_FIELDS:
             data[name] = tuple(_rule(path, name, raw) for raw in data.get(name, ()))
+        unknown = set(data) - {f.name for f in fields(Pattern)}
+        if unknown:
+            raise ValueError(f"{path.name}: unknown field {sorted(unknown)[0]!r}")
+        adds = dict(data.pop("adds", {}))
+        per_value = adds.pop("per_value", {})
+        data["adds"] = _additions(path, "[adds]", adds)
+        data["adds_per_value"] = tuple(
+            (value, _additions(path, f"[adds.per_value.{value}]", raw))
+            for value, raw in per_value.items()
+        )
         pattern = Pattern(**data)
         if pattern.id != path.stem:
             raise ValueError(f"{path.name}: id {pattern.id!r} must match the file name")
+        unknown_values = {value for value, _ in pattern.adds_per_value} - set(pattern.values)
+        if unknown_values:
+            raise ValueError(
+                f"{path.name}: [adds.per_value] names no value {sorted(unknown_values)}"
+            )
         patterns[pattern.id] = pattern
     return patterns
+
+
+def _additions(path: Path, where: str, raw: Mapping[str, object]) -> Additions:
+    unknown = set(raw) - {"files", *_ADDS_LISTS}
+    if unknown:
+        raise ValueError(f"{path.name}: {where}: unknown field {sorted(unknown)[0]!r}")
+    files = raw.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise ValueError(f"{path.name}: {where}: `files` must map each path to what it is")
+    lists = {
+        name: _strings(raw.get(name, []), f"{path.name}: {where} {name}") for name in _ADDS_LISTS
+    }
+    return Additions(files=tuple(files.items()), **lists)
 
 
 def _rule(path: Path, kind: str, raw: Mapping[str, object]) -> Rule:

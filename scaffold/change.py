@@ -1,8 +1,8 @@
 """`mio add` and `mio remove`: change a service's patterns in place.
 
 A pattern is a catalog entry: it names the ``copier.yml`` question that selects it
-and the answer values that do. Adding or removing one changes that answer, checks
-the catalog's rules (requires, conflicts), and runs the update machinery at the
+and the answer values that do. Adding or removing one changes that answer (checked by
+copier.yml's rules, as every answer is) and runs the update machinery at the
 service's current version, so Copier adds or removes the pattern's files,
 dependencies and settings while owners' edits stay (see :mod:`scaffold.update`).
 """
@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from scaffold.answers import check_pattern_rules
 from scaffold.catalog import Pattern, get_pattern, load_catalog, selected_patterns
 from scaffold.errors import InvalidInput
 from scaffold.project import open_service
@@ -57,7 +56,6 @@ def add_pattern(
     else:
         new_answer = chosen
     changes = {**extra, pattern.question: new_answer}
-    check_pattern_rules({**answers, **changes}, catalog)
     sources = {pattern.question: f"`mio add {pattern.id}`"}
     return update_service(path, data=changes, sources=sources, bundle=bundle, dry_run=dry_run)
 
@@ -77,15 +75,6 @@ def remove_pattern(
     current = _current_answer(answers, pattern)
     if pattern not in selected_patterns(answers, catalog):
         raise InvalidInput(f"{path}: pattern {pattern_id!r} is not in this service")
-    dependants = [
-        other.id
-        for other in selected_patterns(answers, catalog)
-        if pattern_id in other.requires and other.id != pattern_id
-    ]
-    if dependants:
-        raise InvalidInput(
-            f"pattern {dependants[0]!r} requires {pattern_id!r}; remove {dependants[0]!r} first"
-        )
     if isinstance(current, list):
         new_answer: Any = [item for item in current if item not in pattern.values]
     else:

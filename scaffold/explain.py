@@ -359,7 +359,11 @@ def _catalog_notes(
     notes: dict[str, dict[str, Any]] = {}
     for pattern_id in dict.fromkeys(p for c in conditions for p in c.patterns):
         pattern = catalog[pattern_id]
-        mentions = [item for item in pattern.adds if name in item]
+        adds = pattern.adds
+        for _, extra in pattern.adds_per_value:
+            adds = adds + extra
+        mentions = [f"{path}: {what}" for path, what in adds.files if Path(path).name == name]
+        mentions += [item for item in adds.also if name in item]
         notes[pattern_id] = {
             "title": pattern.title,
             "catalog": f"patterns/{pattern_id}.toml",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from scaffold.catalog import Pattern
+from scaffold.catalog import Additions, Pattern
 
 if TYPE_CHECKING:
     from scaffold.advice import Answer, Review, Suggestion
@@ -39,14 +39,28 @@ def pattern_details(pattern: Pattern) -> str:
         ("Choose it when", pattern.choose_when),
         ("Avoid it when", pattern.avoid_when),
         ("Trade-offs", pattern.tradeoffs),
-        ("What it adds to a service", pattern.adds),
-        ("Requires", pattern.requires),
-        ("Conflicts with", pattern.conflicts),
-        ("Notes", pattern.notes),
     ):
         if items:
             lines += ["", f"{heading}:"] + [f"  - {item}" for item in items]
+    lines += ["", "What it adds to a service:", *_additions_text(pattern.adds)]
+    for value, extra in pattern.adds_per_value:
+        lines += [f"  With {value}, also:", *_additions_text(extra, "  ")]
+    if pattern.notes:
+        lines += ["", "Notes:"] + [f"  - {item}" for item in pattern.notes]
     return "\n".join(lines)
+
+
+def _additions_text(adds: Additions, indent: str = "") -> list[str]:
+    """Files with what each is, then the settings, dependencies and metrics by name."""
+    lines = [f"{indent}  - {path}: {what}" for path, what in adds.files]
+    for heading, names in (
+        ("settings (with the service's prefix)", adds.settings),
+        ("dependencies", adds.dependencies),
+        ("metrics", adds.metrics),
+    ):
+        if names:
+            lines.append(f"{indent}  - {heading}: {', '.join(names)}")
+    return lines + [f"{indent}  - {item}" for item in adds.also]
 
 
 # --- mio patterns suggest -------------------------------------------------------------------

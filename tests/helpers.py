@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -61,6 +62,37 @@ def render(copie: Any, **answers: Any) -> Path:
 def tree(path: Path) -> set[str]:
     """Every path under ``path`` (relative), for before/after comparisons."""
     return {str(p.relative_to(path)) for p in path.rglob("*")}
+
+
+_SETTINGS_DUMP = """
+import json, sys
+from importlib import import_module
+
+settings = import_module(sys.argv[1] + ".settings")
+fields = settings.Settings.model_fields
+print(json.dumps({
+    settings.ENV_PREFIX + name.upper(): field.get_default(call_default_factory=True)
+    for name, field in fields.items()
+}))
+"""
+
+
+def service_settings(python: Path, project: Path, package: str = "orders") -> dict[str, Any]:
+    """Every setting of a rendered service, by environment variable: its default.
+
+    Read from the service's own ``Settings`` class, imported in the services' environment.
+    """
+    result = subprocess.run(
+        [str(python), "-c", _SETTINGS_DUMP, package],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        timeout=120,
+    )
+    assert_ok(result)
+    settings: dict[str, Any] = json.loads(result.stdout)
+    return settings
 
 
 assert resource_root() == ROOT, "tests must run against the checkout"

@@ -39,7 +39,13 @@ title = "Retry"
 summary = "s"
 question = "policies"
 values = ["retry"]
-adds = ["src/pkg/resilience/retry.py: the retry policy."]
+
+[adds]
+also = ["Its log line names retry.py's upstream."]
+
+[adds.files]
+"src/<package>/resilience/retry.py" = "the retry policy."
+"tests/test_retry.py" = "its tests."
 """
 
 BROKER_TOML = """\
@@ -125,7 +131,10 @@ def test_a_file_named_by_a_condition(template: Path, service: Path) -> None:
     assert condition.patterns == ("retry",)
     assert e.answers == {"policies": ["retry"]}
     assert e.catalog["retry"]["catalog"] == "patterns/retry.toml"
-    assert e.catalog["retry"]["adds"] == ["src/pkg/resilience/retry.py: the retry policy."]
+    assert e.catalog["retry"]["adds"] == [
+        "src/<package>/resilience/retry.py: the retry policy.",
+        "Its log line names retry.py's upstream.",
+    ]
     assert e.questions == {"policies": "Policies"}
 
 
@@ -273,7 +282,7 @@ def test_real_template_a_settings_line_and_the_cli(real_service: Path) -> None:
     number = next(
         i
         for i, line in enumerate(settings.read_text().splitlines(), start=1)
-        if line.strip().startswith("retry_attempts")
+        if line.strip() == "RetrySettings,"
     )
     result = runner.invoke(app, ["explain", f"{settings}:{number}", "--json"])
     assert result.exit_code == 0, result.output
@@ -289,6 +298,7 @@ def test_real_template_a_settings_line_and_the_cli(real_service: Path) -> None:
     assert "pattern retry (Retry with jittered exponential back-off): patterns/retry.toml" in (
         text.output
     )
+    assert "adds: src/<package>/resilience/retry.py: the Retry policy on stamina" in text.output
 
 
 def test_a_path_outside_any_service_is_read_as_a_service_path(
