@@ -24,7 +24,6 @@ from typing import Any
 
 from scaffold import __version__
 from scaffold.answers import load_questions, validate_answers
-from scaffold.copier_speed import copier_shortcuts
 from scaffold.errors import (
     DestinationExists,
     GenerationFailed,
@@ -111,7 +110,7 @@ def _render(
     from copier.errors import CopierError
 
     try:
-        with offline_template(), copier_shortcuts():  # every file is new: no index to sync
+        with offline_template():
             worker = run_copy(
                 src_path=TEMPLATE_SOURCE,
                 dst_path=target,

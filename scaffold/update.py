@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scaffold.copier_speed import copier_shortcuts, tracks_file_mode
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
 from scaffold.history import history_bundle, offline_template, released_versions, version_key
 from scaffold.lock import LOCK_FILE, lock_dependencies
@@ -174,10 +173,8 @@ def _apply(
     from copier import run_update
     from copier.errors import CopierError
 
-    # Copier's per-file index sync only acts where git ignores file modes.
-    shortcuts = copier_shortcuts(skip_index_sync=tracks_file_mode(service.path))
     try:
-        with offline_template(bundle), shortcuts:
+        with offline_template(bundle):
             if report.from_version != report.to_version or report.answers:
                 run_update(
                     dst_path=service.path,
@@ -387,17 +384,16 @@ def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[s
     """
     from copier import run_copy
 
-    with copier_shortcuts():  # a scratch folder, outside any repository
-        run_copy(
-            src_path=TEMPLATE_SOURCE,
-            dst_path=target,
-            data=answers,
-            vcs_ref=version,
-            defaults=True,
-            quiet=True,
-            unsafe=False,
-            exclude=["*", *(_exactly(name) for name in only)],
-        )
+    run_copy(
+        src_path=TEMPLATE_SOURCE,
+        dst_path=target,
+        data=answers,
+        vcs_ref=version,
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+        exclude=["*", *(_exactly(name) for name in only)],
+    )
 
 
 def _exactly(name: str) -> str:
