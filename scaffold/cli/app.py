@@ -1,7 +1,5 @@
 """The `mio` Typer application: command groups composed from their own modules."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

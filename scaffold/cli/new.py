@@ -1,7 +1,5 @@
 """`mio new service`: create a service repository from the template."""
 
-from __future__ import annotations
-
 import os
 from pathlib import Path
 from typing import Annotated, Any

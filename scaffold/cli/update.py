@@ -1,7 +1,5 @@
 """`mio update`, `mio add`, `mio remove`, `mio check`: keep services current."""
 
-from __future__ import annotations
-
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
