@@ -10,7 +10,6 @@ that ``TEMPLATE_SOURCE`` (and every former source) is the bundle next to this mo
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from scaffold.errors import GenerationFailed, InvalidInput
 from scaffold.resources import FORMER_SOURCES, HISTORY_BUNDLE, TEMPLATE_SOURCE
+from scaffold.versions import is_version, parse_version
 
 #: Points mio at another template history than the one shipped in the package.
 #: For template developers: record a trial release into a bundle of your own
@@ -109,11 +109,7 @@ def released_versions(bundle: Path | None = None) -> list[str]:
         text=True,
     ).stdout
     tags = [line.split("refs/tags/", 1)[1] for line in out.splitlines() if "refs/tags/" in line]
-    return sorted(tags, key=version_key)
-
-
-def version_key(tag: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", tag))
+    return sorted((tag for tag in tags if is_version(tag)), key=parse_version)
 
 
 def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False) -> None:
@@ -123,8 +119,10 @@ def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False)
     older than the newest release is refused, and so is an existing tag unless
     ``replace`` (for a version not yet published).
     """
+    if not is_version(tag):
+        raise InvalidInput(f"{tag} is not a version (PEP 440, e.g. v1.2.0)")
     existing = released_versions(bundle) if bundle.is_file() else []
-    if existing and version_key(tag) < version_key(existing[-1]):
+    if existing and parse_version(tag) < parse_version(existing[-1]):
         raise InvalidInput(f"{tag} is older than the newest release {existing[-1]}")
     if tag in existing and not replace:
         raise InvalidInput(f"{tag} is already released; bump the version or pass --replace")

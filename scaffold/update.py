@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
-from scaffold.history import history_bundle, offline_template, released_versions, version_key
+from scaffold.history import history_bundle, offline_template, released_versions
 from scaffold.lock import LOCK_FILE, lock_dependencies
 from scaffold.project import (
     ANSWERS_FILE,
@@ -41,6 +41,7 @@ from scaffold.project import (
     shown_path,
 )
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
+from scaffold.versions import parse_version
 
 #: How alike a dropped file and a new file must be to count as a rename.
 RENAME_SIMILARITY = 0.6
@@ -160,7 +161,7 @@ def _target_version(service: Service, to: str | None, bundle: Path, *, keep_vers
         raise InvalidInput(
             f"--to {to}: not a released template version; released: {', '.join(versions)}"
         )
-    if version_key(target) < version_key(service.version):
+    if parse_version(target) < parse_version(service.version):
         raise InvalidInput(
             f"{service.path}: is at {service.version}; going back to {target} is not supported"
         )
