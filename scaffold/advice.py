@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaffold.answers_file import ANSWERS_FILE, read_answers_file, template_answers
 from scaffold.catalog import Pattern, Rule, load_catalog, selected_patterns
 from scaffold.errors import InvalidInput, NotAService
 from scaffold.situation import SituationQuestion, load_situation_questions
 
-ANSWERS_FILE = ".copier-answers.yml"
 _SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".cache"}
 
 
@@ -297,15 +297,10 @@ def find_services(path: Path) -> list[Path]:
 
 def service_answers(path: Path) -> dict[str, Any]:
     """The answers a service records (no ``_`` keys); any template source is fine."""
-    import yaml
-
-    try:
-        data = yaml.safe_load((path / ANSWERS_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        raise NotAService(f"{path}: {ANSWERS_FILE} cannot be read as YAML") from None
-    if not isinstance(data, dict) or not isinstance(data.get("service_name"), str):
+    data = read_answers_file(path)
+    if not isinstance(data.get("service_name"), str):
         raise NotAService(f"{path}: {ANSWERS_FILE} records no service_name")
-    return {key: value for key, value in data.items() if not key.startswith("_")}
+    return template_answers(data)
 
 
 def inferred_answers(

@@ -24,6 +24,7 @@ from typing import Any
 
 from scaffold import __version__
 from scaffold.answers import load_questions, validate_answers
+from scaffold.atomic import move_into_place
 from scaffold.errors import (
     DestinationExists,
     GenerationFailed,
@@ -170,11 +171,8 @@ def git_identity_env(cwd: Path) -> dict[str, str]:
 
 
 def _move_into_place(rendered: Path, destination: Path) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if destination.is_dir():
-        check_destination(destination)  # still empty: replace it
-        destination.rmdir()
-    os.rename(rendered, destination)
+    check_destination(destination)  # still absent or empty
+    move_into_place(rendered, destination)
 
 
 def remove_abandoned_staging(parent: Path) -> list[Path]:
