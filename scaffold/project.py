@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold.answers_file import ANSWERS_FILE, read_answers_file, template_answers
-from scaffold.errors import GenerationFailed, NotAService
+from scaffold import git
+from scaffold.answers_file import ANSWERS_FILE as ANSWERS_FILE  # gateway, fleet import it here
+from scaffold.answers_file import read_answers_file, template_answers
+from scaffold.errors import NotAService
 from scaffold.resources import FORMER_SOURCES, TEMPLATE_SOURCE
 
 #: The prefix of the folder `mio new service` renders in before moving the result into
@@ -33,14 +34,6 @@ class Service:
     version: str
     #: The template source its answers file records (``TEMPLATE_SOURCE`` or a former one).
     source: str = TEMPLATE_SOURCE
-
-
-def git(*args: str, cwd: Path, check: bool = True) -> str:
-    """Run git in ``cwd`` and return its output; a failure is mio's failure."""
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise GenerationFailed(f"git {args[0]} failed in {cwd}: {result.stderr.strip()}")
-    return result.stdout
 
 
 def read_answers(path: Path) -> dict[str, Any]:
@@ -81,20 +74,15 @@ def open_service(path: Path) -> Service:
     if in_staging(path):
         raise NotAService(f"{path}: a folder where `mio new service` renders, not a service")
     data = read_answers(path)
-    inside = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel", "--show-prefix"],
-        cwd=path,
-        capture_output=True,
-        text=True,
-    )
-    if inside.returncode != 0:
+    inside = git.work_tree_of(path)
+    if inside is None:
         raise NotAService(
             f"{path}: not in a git repository; updates need git to keep your edits",
             hint="git init && git add --all && git commit -m 'Import service'",
         )
-    root, prefix = [*inside.stdout.splitlines(), ""][:2]
+    root, prefix = inside
     answers = template_answers(data)
-    return Service(path, Path(root), prefix, answers, data["_commit"], data["_src_path"])
+    return Service(path, root, prefix, answers, data["_commit"], data["_src_path"])
 
 
 def changed_paths(service: Service) -> list[tuple[str, str]]:
@@ -102,21 +90,8 @@ def changed_paths(service: Service) -> list[tuple[str, str]]:
 
     ``status`` is git's two-letter porcelain code (``??`` for untracked files).
     """
-    out = git(
-        "status",
-        "--porcelain=v1",
-        "-z",
-        "--untracked-files=all",
-        "--no-renames",
-        "--",
-        ".",
-        cwd=service.path,
-    )
     changes = []
-    for entry in out.split("\0"):
-        if not entry:
-            continue
-        status, name = entry[:2], entry[3:]
+    for status, name in git.status(service.path):
         if name.startswith(service.prefix):
             name = name[len(service.prefix) :]
         changes.append((status, name))
@@ -142,23 +117,10 @@ def files_with_markers(service: Service, candidates: list[str] | None = None) ->
     Looks at ``candidates`` or else at every file git knows or would track.
     """
     if candidates is None:
-        listed = git(
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-            "--",
-            ".",
-            cwd=service.path,
-        )
-        candidates = sorted({name for name in listed.split("\0") if name})
+        candidates = git.listed_files(service.path)
     return [name for name in candidates if has_markers(service.path / name)]
 
 
 def head_content(service: Service, name: str) -> bytes | None:
     """The committed content of a service file, or None when it is not in HEAD."""
-    result = subprocess.run(
-        ["git", "show", f"HEAD:./{name}"], cwd=service.path, capture_output=True
-    )
-    return result.stdout if result.returncode == 0 else None
+    return git.committed_content(service.path, name)

@@ -19,22 +19,21 @@ from __future__ import annotations
 
 import difflib
 import re
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from scaffold import git
+from scaffold.answers_file import ANSWERS_FILE
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
 from scaffold.history import history_bundle, offline_template, released_versions
 from scaffold.lock import LOCK_FILE, lock_dependencies
 from scaffold.project import (
-    ANSWERS_FILE,
     Service,
     changed_paths,
     files_with_markers,
-    git,
     head_content,
     is_dirty,
     open_service,
@@ -141,7 +140,7 @@ def update_service(
         return _apply(service, report, new_answers, bundle)
     with tempfile.TemporaryDirectory(prefix="mio-dry-run-") as tmp:
         clone = Path(tmp) / "repo"
-        git("clone", "--quiet", "--shared", str(service.repo_root), str(clone), cwd=Path(tmp))
+        git.clone(service.repo_root, clone, shared=True)
         shadow = replace(service, path=clone / service.prefix, repo_root=clone)
         return replace(_apply(shadow, report, new_answers, bundle), path=service.path)
 
@@ -250,12 +249,7 @@ def _record_source(answers_file: Path, source: str) -> None:
 
 def _roll_back(service: Service) -> None:
     """Return the service's directory to its last commit (it was clean before the update)."""
-    for args in (
-        ("reset", "--quiet", "--", "."),
-        ("checkout", "--quiet", "--", "."),
-        ("clean", "-d", "--force", "--quiet", "--", "."),
-    ):
-        git(*args, cwd=service.path, check=False)
+    git.restore_to_head(service.path)
 
 
 def _sort_changes(service: Service, report: UpdateReport) -> None:
@@ -301,7 +295,7 @@ def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None
         if not suspects:
             return
         bases: dict[str, bytes | None] = {
-            name: _blob(history, fixed[name]) for name in suspects if name in fixed
+            name: git.blob(history, fixed[name]) for name in suspects if name in fixed
         }
         rendered = [name for name in suspects if name not in bases]
         if rendered:  # rendering costs a clone and every path of the template
@@ -337,13 +331,7 @@ def _committed_blobs(service: Service, names: list[str]) -> dict[str, str]:
     """The git blob id of each file in the service's last commit."""
     if not names:
         return {}
-    listing = git("ls-tree", "-z", "HEAD", "--", *names, cwd=service.path)
-    blobs = {}
-    for entry in listing.split("\0"):
-        if entry:
-            meta, name = entry.split("\t", 1)
-            blobs[name] = meta.split()[2]
-    return blobs
+    return git.tree_blobs(service.path, "HEAD", names)
 
 
 def _plain_template_files(
@@ -355,27 +343,16 @@ def _plain_template_files(
     path is fixed (no Jinja in it), keyed by its path in a service.
     """
     repo.mkdir()
-    git("init", "--quiet", "--bare", cwd=repo)
-    git("fetch", "--quiet", str(bundle), f"refs/tags/{version}:refs/tags/{version}", cwd=repo)
-    listing = git("ls-tree", "-r", "-z", version, "--", "template/", cwd=repo)
+    git.init(repo, bare=True)
+    git.fetch(repo, bundle, f"refs/tags/{version}:refs/tags/{version}")
     plain = set()
     fixed = {}
-    for entry in listing.split("\0"):
-        if entry:
-            meta, name = entry.split("\t", 1)
-            blob = meta.split()[2]
-            if not name.endswith(".jinja") and "{{" not in Path(name).name:
-                plain.add((Path(name).name, blob))
-                if "{" not in name:
-                    fixed[name.removeprefix("template/")] = blob
+    for name, blob in git.tree_blobs(repo, version, ["template/"], recursive=True).items():
+        if not name.endswith(".jinja") and "{{" not in Path(name).name:
+            plain.add((Path(name).name, blob))
+            if "{" not in name:
+                fixed[name.removeprefix("template/")] = blob
     return plain, fixed
-
-
-def _blob(repo: Path, blob: str) -> bytes:
-    result = subprocess.run(
-        ["git", "cat-file", "blob", blob], cwd=repo, capture_output=True, check=True
-    )
-    return result.stdout
 
 
 def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[str]) -> None:
@@ -438,24 +415,8 @@ def _carry_edits(renamed: Path, ours: bytes, base: bytes, scratch: Path) -> bool
     ours_file, base_file = scratch / "ours", scratch / "base"
     ours_file.write_bytes(ours)
     base_file.write_bytes(base)
-    result = subprocess.run(
-        [
-            "git",
-            "merge-file",
-            "-p",
-            "-L",
-            "before updating",
-            "-L",
-            "last update",
-            "-L",
-            "after updating",
-            str(ours_file),
-            str(base_file),
-            str(renamed),
-        ],
-        capture_output=True,
+    merged, clean = git.merge_file(
+        ours_file, base_file, renamed, ("before updating", "last update", "after updating")
     )
-    if result.returncode < 0 or result.returncode > 127:
-        raise GenerationFailed(f"git merge-file failed on {renamed.name}")
-    renamed.write_bytes(result.stdout)
-    return result.returncode == 0
+    renamed.write_bytes(merged)
+    return clean
