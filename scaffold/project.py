@@ -119,8 +119,3 @@ def files_with_markers(service: Service, candidates: list[str] | None = None) ->
     if candidates is None:
         candidates = git.listed_files(service.path)
     return [name for name in candidates if has_markers(service.path / name)]
-
-
-def head_content(service: Service, name: str) -> bytes | None:
-    """The committed content of a service file, or None when it is not in HEAD."""
-    return git.committed_content(service.path, name)
