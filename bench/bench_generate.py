@@ -124,6 +124,7 @@ def main() -> str:
             table(["command", "median (min–max)", "ratio to copier", "target"], rows),
             "",
             f"Peak resident memory of `mio new service` with every pattern: {memory:.0f} MiB.",
+            "The ratio moves by several hundredths from run to run on a busy 2-core machine.",
             "",
             "mio drives Copier through `run_copy` only, so Copier's own costs are the raw",
             "copy's: importing Copier, cloning the version from the shipped bundle, then for",
