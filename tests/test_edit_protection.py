@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 from helpers import build_file_tree, git
+from scaffold import git as scaffold_git
 from scaffold.edit_protection import OldVersion, Protection, protect_edits
 
 COPIER_YML = "_subdirectory: template\nname:\n  type: str\n  default: demo\n"
@@ -63,16 +64,11 @@ def _updated_project(tmp_path: Path, edits: dict[str, str]) -> tuple[Path, Prote
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run_update(project, vcs_ref="v2", defaults=True, overwrite=True, quiet=True)
-    changes = _status(project)
+    changes = scaffold_git.status(project)
     removed = sorted(name for status, name in changes if "D" in status)
     added = sorted(name for status, name in changes if status == "??" or status[0] == "A")
     old = OldVersion(str(template), template, "v1", {"name": "demo"})
     return project, protect_edits(project, removed, added, old)
-
-
-def _status(project: Path) -> list[tuple[str, str]]:
-    out = git(project, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames")
-    return [(entry[:2], entry[3:]) for entry in out.split("\0") if entry]
 
 
 def test_an_edited_file_the_template_drops_is_put_back(tmp_path: Path) -> None:
