@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ from scaffold.resources import FORMER_SOURCES, TEMPLATE_SOURCE
 #: place; never a service, whatever it holds.
 STAGING_PREFIX = ".mio-new-"
 _MARKER_STARTS = (b"<<<<<<< ", b">>>>>>> ")
+#: Folders never searched for services: tools' caches, environments, git's own.
+SKIPPED_DIRS = frozenset({".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".cache"})
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,19 @@ def shown_path(path: Path) -> str:
     """``path`` as a user would type it: relative to the current directory when inside it."""
     relative = os.path.relpath(path)
     return path.as_posix() if relative.startswith("..") else relative
+
+
+def service_dirs(directory: Path) -> Iterator[Path]:
+    """The folders under ``directory`` (itself included) holding an answers file, in name
+    order; a service is not searched for services inside it, nor is a staging folder."""
+    for root, dirs, files in os.walk(directory):
+        if ANSWERS_FILE in files:
+            dirs[:] = []
+            yield Path(root)
+        else:
+            dirs[:] = sorted(
+                d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(STAGING_PREFIX)
+            )
 
 
 def in_staging(path: Path) -> bool:
