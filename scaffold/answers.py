@@ -44,11 +44,14 @@ class Question:
 
 @cache
 def load_copier_yml() -> dict[str, Any]:
+    loaded: dict[str, Any] = _load_yaml(copier_yml().read_text(encoding="utf-8"))
+    return loaded
+
+
+def _load_yaml(text: str) -> Any:
     import yaml  # Copier depends on PyYAML; imported here to keep `mio --help` fast.
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
-    loaded: dict[str, Any] = yaml.load(copier_yml().read_text(encoding="utf-8"), Loader=loader)
-    return loaded
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml
 
 
 @cache
@@ -351,11 +354,28 @@ def _jinja() -> Any:
     from jinja2.sandbox import SandboxedEnvironment
 
     envops = dict(load_copier_yml().get("_envops") or {})
-    return SandboxedEnvironment(
+    environment = SandboxedEnvironment(
         loader=FileSystemLoader(str(resource_root())),
         extensions=["jinja2_ansible_filters.AnsibleCoreFiltersExtension"],
         **envops,
     )
+    environment.filters["from_yaml"] = _from_yaml
+    return environment
+
+
+def _from_yaml(data: Any) -> Any:
+    """The ``from_yaml`` filter, with each text parsed once per run.
+
+    The validators parse ``data/reserved-names.yml`` every time they run (about 7 ms
+    with the pure-Python loader); the same text gives the same data, which the
+    validators only read, so mio parses it once, with libyaml when available.
+    """
+    return _parsed_yaml(str(data)) if isinstance(data, str) else data
+
+
+@cache
+def _parsed_yaml(text: str) -> Any:
+    return _load_yaml(text)
 
 
 def _unknown_rule(name: str) -> str:

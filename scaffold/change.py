@@ -9,7 +9,7 @@ dependencies and settings while owners' edits stay (see :mod:`scaffold.update`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +154,32 @@ def add_consumed_events(
     changes = {"consumes": wanted, "consumed_events": fields}
     sources = {"consumes": "--consumes", "consumed_events": "the producers' asyncapi.json"}
     return update_service(path, data=changes, sources=sources, bundle=bundle, dry_run=dry_run)
+
+
+def add_to_service(
+    path: Path,
+    pattern_id: str | None,
+    *,
+    value: str | None = None,
+    flags: Mapping[str, str | None] | None = None,
+    data: Sequence[str] = (),
+    consumes: str | None = None,
+    contracts: Sequence[Path] = (),
+    dry_run: bool = False,
+) -> UpdateReport:
+    """`mio add`: a pattern (with its ``value``, the answers in ``flags`` that are given and
+    ``KEY=VALUE`` ``data``), or else with ``consumes`` other services' events; one of the two."""
+    if (pattern_id is None) == (consumes is None):
+        raise InvalidInput("give a PATTERN, or --consumes EVENT")
+    if consumes is not None:
+        from scaffold.contracts import split_events
+
+        return add_consumed_events(
+            path, split_events(consumes), contracts=list(contracts), dry_run=dry_run
+        )
+    assert pattern_id is not None
+    from scaffold.answers import parse_data
+
+    answers = parse_data(list(data))
+    answers.update({key: text for key, text in (flags or {}).items() if text})
+    return add_pattern(path, pattern_id, value=value, data=answers, dry_run=dry_run)

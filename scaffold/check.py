@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from scaffold.errors import InvalidAnswer, MioError
-from scaffold.history import history_bundle, released_versions, version_key
+from scaffold.history import history_bundle, released_versions
 from scaffold.project import files_with_markers, open_service
+from scaffold.versions import parse_version
 
 
 @dataclass
@@ -52,7 +53,7 @@ def check_service(path: Path, *, bundle: Path | None = None) -> CheckResult:
     result.version = service.version
     if service.version not in versions:
         result.problems.append(f"records template version {service.version}, unknown to this mio")
-    elif result.latest and version_key(service.version) < version_key(result.latest):
+    elif result.latest and parse_version(service.version) < parse_version(result.latest):
         result.problems.append(
             f"behind: at {service.version}, the installed template is {result.latest}"
             " (run `mio update`)"

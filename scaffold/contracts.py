@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scaffold.answers_file import answers_file_or_none
 from scaffold.errors import InvalidInput
 
 CONTRACT_FILE = "asyncapi.json"
-ANSWERS_FILE = ".copier-answers.yml"
 
 #: JSON Schema (type, format) -> the field types of ``consumed_events`` in copier.yml.
 _KINDS = {
@@ -100,16 +100,8 @@ def _fields(schema: Mapping[str, Any], where: str) -> dict[str, str]:
 
 def service_name_of(directory: Path) -> str | None:
     """The service name in a directory's answers file, or None."""
-    answers = directory / ANSWERS_FILE
-    if not answers.is_file():
-        return None
-    import yaml
-
-    try:
-        data = yaml.safe_load(answers.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    name = data.get("service_name") if isinstance(data, dict) else None
+    data = answers_file_or_none(directory)
+    name = data.get("service_name") if data is not None else None
     return str(name) if name else None
 
 

@@ -5,6 +5,9 @@ Exit codes: 0 done, 1 failed, 2 invalid input, 3 finished with conflicts to reso
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 
 class MioError(Exception):
     """Root of every error mio reports without a traceback."""
@@ -37,6 +40,17 @@ class NotAService(InvalidInput):
 
 class GenerationFailed(MioError, RuntimeError):
     """Copier or git failed while rendering; nothing was left behind."""
+
+
+class GitFailed(GenerationFailed):
+    """A git command failed; the message names the command, where it ran and git's error."""
+
+    def __init__(self, args: Sequence[str], cwd: Path, stderr: str, returncode: int) -> None:
+        self.command = ("git", *args)
+        self.stderr = stderr.strip()
+        self.returncode = returncode
+        detail = "; ".join(self.stderr.splitlines()) or f"exit {returncode}"
+        super().__init__(f"`{' '.join(self.command)}` failed in {cwd}: {detail}")
 
 
 class ConflictsRemain(MioError):

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scaffold.answers_file import ANSWERS_FILE, answers_file_or_none
 from scaffold.catalog import Pattern, read_catalog
 from scaffold.errors import InvalidInput
 
-ANSWERS_FILE = ".copier-answers.yml"
 _TAG = re.compile(r"\{%-?\s*(\w+)(.*?)-?%\}|\{#.*?#\}", re.DOTALL)
 _EXPR = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _ANSWERS_FILE_EXPR = re.compile(r"\{\{\s*_copier_conf\.answers_file\s*\}\}")
@@ -100,7 +100,7 @@ def explain(target: str, *, root: Path | None = None, cwd: Path | None = None) -
     tree = TemplateTree(resource_root() if root is None else root)
     file, line = _split_line(target, cwd or Path.cwd())
     service, relative = _service_of(file, target if line is None else target.rpartition(":")[0])
-    answers = _read_answers(service) if service else {}
+    answers = (answers_file_or_none(service) or {}) if service else {}
     answers_file = str(tree.settings.get("_answers_file", ANSWERS_FILE))
     source = _find_source(tree.files_dir, relative, answers_file)
     choices = tree.choices()
@@ -151,16 +151,6 @@ def _service_of(file: Path, given: str) -> tuple[Path | None, str]:
         if (parent / ANSWERS_FILE).is_file():
             return parent, absolute.relative_to(parent).as_posix()
     return None, Path(given).as_posix()
-
-
-def _read_answers(service: Path) -> dict[str, Any]:
-    import yaml
-
-    try:
-        data = yaml.safe_load((service / ANSWERS_FILE).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _line_of(file: Path, line: int) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -22,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold import __version__
+from scaffold import __version__, git
 from scaffold.answers import load_questions, validate_answers
-from scaffold.copier_speed import copier_shortcuts
+from scaffold.atomic import move_into_place
 from scaffold.errors import (
     DestinationExists,
     GenerationFailed,
@@ -111,7 +110,7 @@ def _render(
     from copier.errors import CopierError
 
     try:
-        with offline_template(), copier_shortcuts():  # every file is new: no index to sync
+        with offline_template():
             worker = run_copy(
                 src_path=TEMPLATE_SOURCE,
                 dst_path=target,
@@ -134,48 +133,20 @@ def _render(
 
 
 def _commit_initial(project: Path) -> None:
-    git = shutil.which("git")
-    if git is None:
+    if not git.available():
         return
-    env = git_identity_env(project)
-    for args in (
-        ["init", "--quiet", "--initial-branch", "main"],
-        ["add", "--all"],
-        [
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "-m",
-            f"Create service from mio template {__version__}",
-        ],
-    ):
-        result = subprocess.run([git, *args], cwd=project, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise GenerationFailed(f"git {args[0]} failed: {result.stderr.strip()}")
-
-
-def git_identity_env(cwd: Path) -> dict[str, str]:
-    """The environment for a commit: the user's identity, or mio's when none is configured."""
-    env = dict(os.environ)
-    for key, variable, fallback in (
-        ("user.name", "NAME", "mio"),
-        ("user.email", "EMAIL", "mio@localhost"),
-    ):
-        configured = subprocess.run(
-            ["git", "config", "--get", key], cwd=cwd, capture_output=True, text=True
-        ).stdout.strip()
-        if not configured:
-            env.setdefault(f"GIT_AUTHOR_{variable}", fallback)
-            env.setdefault(f"GIT_COMMITTER_{variable}", fallback)
-    return env
+    git.init(project, branch="main")
+    git.add_all(project)
+    git.commit(
+        project,
+        f"Create service from mio template {__version__}",
+        env=git.identity_env(project),
+    )
 
 
 def _move_into_place(rendered: Path, destination: Path) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if destination.is_dir():
-        check_destination(destination)  # still empty: replace it
-        destination.rmdir()
-    os.rename(rendered, destination)
+    check_destination(destination)  # still absent or empty
+    move_into_place(rendered, destination)
 
 
 def remove_abandoned_staging(parent: Path) -> list[Path]:

@@ -10,16 +10,16 @@ that ``TEMPLATE_SOURCE`` (and every former source) is the bundle next to this mo
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from scaffold import git
 from scaffold.errors import GenerationFailed, InvalidInput
 from scaffold.resources import FORMER_SOURCES, HISTORY_BUNDLE, TEMPLATE_SOURCE
+from scaffold.versions import is_version, parse_version
 
 #: Points mio at another template history than the one shipped in the package.
 #: For template developers: record a trial release into a bundle of your own
@@ -102,18 +102,8 @@ def released_versions(bundle: Path | None = None) -> list[str]:
     bundle = history_bundle(bundle)
     if not bundle.is_file():
         return []
-    out = subprocess.run(
-        ["git", "bundle", "list-heads", str(bundle)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    tags = [line.split("refs/tags/", 1)[1] for line in out.splitlines() if "refs/tags/" in line]
-    return sorted(tags, key=version_key)
-
-
-def version_key(tag: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in re.findall(r"\d+", tag))
+    tags = git.bundle_tags(bundle)
+    return sorted((tag for tag in tags if is_version(tag)), key=parse_version)
 
 
 def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False) -> None:
@@ -123,36 +113,30 @@ def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False)
     older than the newest release is refused, and so is an existing tag unless
     ``replace`` (for a version not yet published).
     """
+    if not is_version(tag):
+        raise InvalidInput(f"{tag} is not a version (PEP 440, e.g. v1.2.0)")
     existing = released_versions(bundle) if bundle.is_file() else []
-    if existing and version_key(tag) < version_key(existing[-1]):
+    if existing and parse_version(tag) < parse_version(existing[-1]):
         raise InvalidInput(f"{tag} is older than the newest release {existing[-1]}")
     if tag in existing and not replace:
         raise InvalidInput(f"{tag} is already released; bump the version or pass --replace")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / "history"
         if existing:
-            _git(
-                "clone",
-                "--quiet",
-                "--branch",
-                RELEASE_BRANCH,
-                str(bundle),
-                str(work),
-                cwd=Path(tmp),
-            )
-            _git("fetch", "--quiet", str(bundle), "refs/tags/*:refs/tags/*", cwd=work)
+            git.clone(bundle, work, branch=RELEASE_BRANCH)
+            git.fetch(work, bundle, "refs/tags/*:refs/tags/*")
         else:
             work.mkdir()
-            _git("init", "--quiet", "--initial-branch", RELEASE_BRANCH, cwd=work)
+            git.init(work, branch=RELEASE_BRANCH)
         if tag in existing:
-            parent = _git("rev-list", "--parents", "-n", "1", tag, cwd=work).split()[1:]
-            _git("tag", "--delete", tag, cwd=work)
+            parent = git.run_git("rev-list", "--parents", "-n", "1", tag, cwd=work).split()[1:]
+            git.run_git("tag", "--delete", tag, cwd=work)
             if parent:
-                _git("reset", "--quiet", "--hard", parent[0], cwd=work)
+                git.run_git("reset", "--quiet", "--hard", parent[0], cwd=work)
             else:
-                _git("checkout", "--quiet", "--orphan", "next", cwd=work)
-                _git("branch", "--quiet", "-D", RELEASE_BRANCH, cwd=work)
-                _git("branch", "--quiet", "-m", RELEASE_BRANCH, cwd=work)
+                git.run_git("checkout", "--quiet", "--orphan", "next", cwd=work)
+                git.run_git("branch", "--quiet", "-D", RELEASE_BRANCH, cwd=work)
+                git.run_git("branch", "--quiet", "-m", RELEASE_BRANCH, cwd=work)
         for entry in work.iterdir():
             if entry.name != ".git":
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
@@ -162,25 +146,8 @@ def record_release(root: Path, bundle: Path, tag: str, *, replace: bool = False)
         shutil.copytree(
             root / "template", work / "template", ignore=shutil.ignore_patterns("__pycache__")
         )
-        _git("add", "--all", "--force", cwd=work)
-        _git(
-            "commit",
-            "--quiet",
-            "--allow-empty",
-            "-m",
-            f"Template {tag}",
-            cwd=work,
-            env=_RELEASE_IDENTITY,
-        )
-        _git("tag", tag, cwd=work)
+        git.add_all(work, force=True)
+        git.commit(work, f"Template {tag}", env=_RELEASE_IDENTITY, allow_empty=True)
+        git.run_git("tag", tag, cwd=work)
         bundle.parent.mkdir(parents=True, exist_ok=True)
-        _git("bundle", "create", "--quiet", str(bundle), RELEASE_BRANCH, "--tags", cwd=work)
-
-
-def _git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}
-    )
-    if result.returncode != 0:
-        raise GenerationFailed(f"git {' '.join(args)} failed: {result.stderr.strip()}")
-    return result.stdout.strip()
+        git.run_git("bundle", "create", "--quiet", str(bundle), RELEASE_BRANCH, "--tags", cwd=work)

@@ -9,43 +9,37 @@ owner's edit meets a template change. mio adds, around it:
 - checks before a byte is written: a clean git tree, a valid answers file, a
   released target version that is not a downgrade;
 - conflict detection: Copier exits 0 with markers in files; mio reports them (exit 3);
-- protection of edited files the template no longer has. Copier deletes a file the
-  new version drops or renames even when its owner edited it. mio compares each
-  deleted file with the old version's rendering; an edited one is carried into the
-  file it was renamed to (a 3-way merge) or, when there is none, put back and reported.
+- protection of edited files the template no longer has (:mod:`scaffold.edit_protection`):
+  an edited file the new version renames has its edits carried into the new file, one
+  it drops is put back; both are reported.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from scaffold.copier_speed import copier_shortcuts, tracks_file_mode
+from scaffold import git
+from scaffold.answers_file import ANSWERS_FILE
+from scaffold.edit_protection import OldVersion, protect_edits
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
-from scaffold.history import history_bundle, offline_template, released_versions, version_key
+from scaffold.history import history_bundle, offline_template, released_versions
 from scaffold.lock import LOCK_FILE, lock_dependencies
 from scaffold.project import (
-    ANSWERS_FILE,
     Service,
     changed_paths,
     files_with_markers,
-    git,
-    head_content,
     is_dirty,
     open_service,
     shown_path,
 )
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
+from scaffold.versions import parse_version
 
-#: How alike a dropped file and a new file must be to count as a rename.
-RENAME_SIMILARITY = 0.6
-_WILDCARD = re.compile(r"[*?\[\]\\]")
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
 
 
@@ -141,7 +135,7 @@ def update_service(
         return _apply(service, report, new_answers, bundle)
     with tempfile.TemporaryDirectory(prefix="mio-dry-run-") as tmp:
         clone = Path(tmp) / "repo"
-        git("clone", "--quiet", "--shared", str(service.repo_root), str(clone), cwd=Path(tmp))
+        git.clone(service.repo_root, clone, shared=True)
         shadow = replace(service, path=clone / service.prefix, repo_root=clone)
         return replace(_apply(shadow, report, new_answers, bundle), path=service.path)
 
@@ -161,7 +155,7 @@ def _target_version(service: Service, to: str | None, bundle: Path, *, keep_vers
         raise InvalidInput(
             f"--to {to}: not a released template version; released: {', '.join(versions)}"
         )
-    if version_key(target) < version_key(service.version):
+    if parse_version(target) < parse_version(service.version):
         raise InvalidInput(
             f"{service.path}: is at {service.version}; going back to {target} is not supported"
         )
@@ -174,10 +168,8 @@ def _apply(
     from copier import run_update
     from copier.errors import CopierError
 
-    # Copier's per-file index sync only acts where git ignores file modes.
-    shortcuts = copier_shortcuts(skip_index_sync=tracks_file_mode(service.path))
     try:
-        with offline_template(bundle), shortcuts:
+        with offline_template(bundle):
             if report.from_version != report.to_version or report.answers:
                 run_update(
                     dst_path=service.path,
@@ -252,12 +244,7 @@ def _record_source(answers_file: Path, source: str) -> None:
 
 def _roll_back(service: Service) -> None:
     """Return the service's directory to its last commit (it was clean before the update)."""
-    for args in (
-        ("reset", "--quiet", "--", "."),
-        ("checkout", "--quiet", "--", "."),
-        ("clean", "-d", "--force", "--quiet", "--", "."),
-    ):
-        git(*args, cwd=service.path, check=False)
+    git.restore_to_head(service.path)
 
 
 def _sort_changes(service: Service, report: UpdateReport) -> None:
@@ -284,181 +271,14 @@ def _sort_changes(service: Service, report: UpdateReport) -> None:
 
 
 def _protect_edits(service: Service, report: UpdateReport, bundle: Path) -> None:
-    """Keep the owner's edits in files the update deleted (template drops and renames).
-
-    A deleted file identical to a plain (non-Jinja) file of the same name in the old
-    version was never edited. Any other is compared with the old version: for a plain
-    file at a fixed path, its bytes in the template; for the rest, the old version
-    rendered again with the service's answers. Runs inside :func:`offline_template`.
-    """
-    committed = _committed_blobs(service, report.removed)
-    with tempfile.TemporaryDirectory(prefix="mio-old-") as tmp:
-        history = Path(tmp) / "history"
-        plain, fixed = _plain_template_files(bundle, report.from_version, history)
-        suspects = [
-            name
-            for name in report.removed
-            if name in committed and (Path(name).name, committed[name]) not in plain
-        ]
-        if not suspects:
-            return
-        bases: dict[str, bytes | None] = {
-            name: _blob(history, fixed[name]) for name in suspects if name in fixed
-        }
-        rendered = [name for name in suspects if name not in bases]
-        if rendered:  # rendering costs a clone and every path of the template
-            old = Path(tmp) / "old"
-            _render(service.answers, report.from_version, old, only=rendered)
-            for name in rendered:
-                base_file = old / name
-                bases[name] = base_file.read_bytes() if base_file.is_file() else None
-        for name in suspects:
-            ours = head_content(service, name)
-            if ours is None:
-                continue
-            base = bases[name]
-            if base == ours:
-                continue  # never edited: the template may drop it
-            report.removed.remove(name)
-            renamed = _renamed_to(name, base, report.added, service) if base is not None else None
-            if renamed is not None and base is not None:
-                clean = _carry_edits(service.path / renamed, ours, base, Path(tmp))
-                report.carried.append((name, renamed))
-                if not clean:
-                    report.added.remove(renamed)
-                    report.conflicts.append(renamed)
-                    report.conflicts.sort()
-            else:
-                restored = service.path / name
-                restored.parent.mkdir(parents=True, exist_ok=True)
-                restored.write_bytes(ours)
-                report.kept.append(name)
-
-
-def _committed_blobs(service: Service, names: list[str]) -> dict[str, str]:
-    """The git blob id of each file in the service's last commit."""
-    if not names:
-        return {}
-    listing = git("ls-tree", "-z", "HEAD", "--", *names, cwd=service.path)
-    blobs = {}
-    for entry in listing.split("\0"):
-        if entry:
-            meta, name = entry.split("\t", 1)
-            blobs[name] = meta.split()[2]
-    return blobs
-
-
-def _plain_template_files(
-    bundle: Path, version: str, repo: Path
-) -> tuple[set[tuple[str, str]], dict[str, str]]:
-    """The files a template version copies without rendering, fetched into ``repo``.
-
-    Returns ``(file name, blob id)`` of each, and the blob id of each one whose whole
-    path is fixed (no Jinja in it), keyed by its path in a service.
-    """
-    repo.mkdir()
-    git("init", "--quiet", "--bare", cwd=repo)
-    git("fetch", "--quiet", str(bundle), f"refs/tags/{version}:refs/tags/{version}", cwd=repo)
-    listing = git("ls-tree", "-r", "-z", version, "--", "template/", cwd=repo)
-    plain = set()
-    fixed = {}
-    for entry in listing.split("\0"):
-        if entry:
-            meta, name = entry.split("\t", 1)
-            blob = meta.split()[2]
-            if not name.endswith(".jinja") and "{{" not in Path(name).name:
-                plain.add((Path(name).name, blob))
-                if "{" not in name:
-                    fixed[name.removeprefix("template/")] = blob
-    return plain, fixed
-
-
-def _blob(repo: Path, blob: str) -> bytes:
-    result = subprocess.run(
-        ["git", "cat-file", "blob", blob], cwd=repo, capture_output=True, check=True
-    )
-    return result.stdout
-
-
-def _render(answers: dict[str, Any], version: str, target: Path, *, only: list[str]) -> None:
-    """Render the files ``only`` of template ``version`` with ``answers`` into ``target``.
-
-    Runs inside :func:`offline_template`.
-    """
-    from copier import run_copy
-
-    with copier_shortcuts():  # a scratch folder, outside any repository
-        run_copy(
-            src_path=TEMPLATE_SOURCE,
-            dst_path=target,
-            data=answers,
-            vcs_ref=version,
-            defaults=True,
-            quiet=True,
-            unsafe=False,
-            exclude=["*", *(_exactly(name) for name in only)],
-        )
-
-
-def _exactly(name: str) -> str:
-    """A gitignore-style pattern that takes back (``!``) exactly the path ``name``."""
-    return "!/" + _WILDCARD.sub(lambda match: "\\" + match.group(0), name)
-
-
-def _renamed_to(old: str, base: bytes, added: list[str], service: Service) -> str | None:
-    """The new file most like ``base`` (``old``'s rendering by the old template), if alike
-    enough.
-
-    Files with the same name are tried first, and the cheap upper bounds of the similarity
-    rule out most other candidates before the exact (and costly) comparison.
-    """
-    try:
-        old_text = base.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    matcher = difflib.SequenceMatcher(None, autojunk=False)
-    matcher.set_seq2(old_text)  # analysed once, compared with every candidate
-    best, best_ratio = None, RENAME_SIMILARITY
-    for name in sorted(added, key=lambda new: Path(new).name != Path(old).name):
-        try:
-            new_text = (service.path / name).read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        matcher.set_seq1(new_text)
-        if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
-            continue
-        ratio = matcher.ratio()
-        if ratio >= best_ratio:
-            best, best_ratio = name, ratio
-    return best
-
-
-def _carry_edits(renamed: Path, ours: bytes, base: bytes, scratch: Path) -> bool:
-    """3-way merge the owner's edits (``base`` -> ``ours``) into the renamed file.
-
-    Returns whether the merge was clean; otherwise the file holds conflict markers.
-    """
-    ours_file, base_file = scratch / "ours", scratch / "base"
-    ours_file.write_bytes(ours)
-    base_file.write_bytes(base)
-    result = subprocess.run(
-        [
-            "git",
-            "merge-file",
-            "-p",
-            "-L",
-            "before updating",
-            "-L",
-            "last update",
-            "-L",
-            "after updating",
-            str(ours_file),
-            str(base_file),
-            str(renamed),
-        ],
-        capture_output=True,
-    )
-    if result.returncode < 0 or result.returncode > 127:
-        raise GenerationFailed(f"git merge-file failed on {renamed.name}")
-    renamed.write_bytes(result.stdout)
-    return result.returncode == 0
+    """Keep the owner's edits in the files the update deleted (see
+    :mod:`scaffold.edit_protection`); runs inside :func:`offline_template`."""
+    old = OldVersion(TEMPLATE_SOURCE, bundle, report.from_version, service.answers)
+    protection = protect_edits(service.path, report.removed, report.added, old)
+    report.removed = [name for name in report.removed if name not in protection.saved]
+    report.kept += protection.kept
+    report.carried += protection.carried
+    for name in protection.conflicts:
+        report.added.remove(name)
+        report.conflicts.append(name)
+    report.conflicts.sort()

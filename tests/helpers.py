@@ -96,3 +96,12 @@ def service_settings(python: Path, project: Path, package: str = "orders") -> di
 
 
 assert resource_root() == ROOT, "tests must run against the checkout"
+
+
+def build_file_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (path relative to ``root`` -> text) under ``root``; return ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

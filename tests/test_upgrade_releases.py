@@ -38,11 +38,12 @@ from trial_history import copy_template
 
 from helpers import assert_ok, git, run_in, run_service_tests
 from scaffold.generate import create_service
-from scaffold.history import record_release, released_versions, version_key
+from scaffold.history import record_release, released_versions
 from scaffold.lock import LOCK_FILE, lock_dependencies
 from scaffold.project import has_markers
 from scaffold.resources import HISTORY_BUNDLE
 from scaffold.update import UpdateReport, update_service
+from scaffold.versions import parse_version
 
 SERVICE = "orders"
 PACKAGE = "src/orders"
@@ -107,7 +108,7 @@ def newest() -> str:
 
 def made_at(version: str, answers: dict[str, Any], destination: Path) -> Path:
     """A service as the mio of ``version`` made it (mio locks dependencies since 0.2.0)."""
-    lock = version_key(version) >= (0, 2, 0)
+    lock = parse_version(version) >= parse_version("0.2.0")
     service = create_service(
         {"service_name": SERVICE, **answers}, destination, version=version, lock=lock
     )

@@ -7,13 +7,14 @@ import shutil
 from pathlib import Path
 
 from helpers import ROOT
-from scaffold.history import record_release, version_key
+from scaffold.history import record_release
 from scaffold.resources import template_tag
+from scaffold.versions import parse_version
 
 PACKAGE = "src/{{package_name}}"
 #: The released version services are made at, and the trial version after it.
 BASE = template_tag()
-_major, _minor = version_key(BASE)[:2]
+_major, _minor = parse_version(BASE).release[:2]
 NEXT = f"v{_major}.{_minor + 1}.0"
 #: What NEXT changes, for the tests to refer to.
 CHANGED_FILE = "src/orders/web/health.py"

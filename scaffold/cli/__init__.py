@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from types import FrameType
 
+from scaffold.cli._process import STOP_SIGNALS, silence_stdout, state
 from scaffold.errors import Interrupted
 
 __all__ = ["Interrupted", "main"]
 
-#: The signals that stop mio cleanly: one line, nothing half-made, exit 128 + number.
-STOP_SIGNALS = {signal.SIGINT: "Interrupted", signal.SIGTERM: "Terminated"}
-
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     # Remembered too: a library may catch the exception and raise another in its place.
-    _common_state()["interrupted"] = signum
+    state["interrupted"] = signum
     raise Interrupted(signum, STOP_SIGNALS.get(signal.Signals(signum), "Stopped"))
-
-
-def _common_state() -> dict[str, int]:
-    from scaffold.cli._common import state
-
-    return state
 
 
 def main() -> None:
@@ -33,6 +26,10 @@ def main() -> None:
     try:
         from scaffold.cli.app import app
 
+        # The commands, their options and the data behind their help live as long as
+        # the process: kept out of the collector's scans, they no longer slow down the
+        # collections a render triggers (about 15 ms of a `mio new`).
+        gc.freeze()
         app()
     except KeyboardInterrupt:
         _stopped(Interrupted())
@@ -61,7 +58,5 @@ def _stopped(stop: Interrupted) -> None:
 
 def _closed_pipe() -> None:
     """The reader went away (`mio --help | head -1`): stop quietly, as other commands do."""
-    from scaffold.cli._common import silence_stdout
-
     silence_stdout()
     sys.exit(0)

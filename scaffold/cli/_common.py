@@ -1,19 +1,94 @@
-"""What every command shares: one exit point for failures, and the --debug switch."""
-
-from __future__ import annotations
+"""What every command shares: one exit point for failures, output that survives a closed
+pipe, and the options and arguments several commands take."""
 
 import sys
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from scaffold.errors import MioError
+from scaffold.cli._choices import (
+    complete_data,
+    complete_pattern,
+    complete_question,
+    listed,
+    pattern_ids,
+    question_choices,
+)
+from scaffold.cli._process import STOP_SIGNALS, silence_stdout, state
+from scaffold.errors import Interrupted, MioError
 
 T = TypeVar("T")
 
-#: ``interrupted`` holds the number of the signal that stopped mio (0: none).
-state = {"debug": False, "interrupted": 0}
+
+# --- Options and arguments of several commands ------------------------------------------
+
+GatewayOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="GATEWAY",
+        help=f"API gateway to route through: {listed(question_choices('gateway'))}.",
+        autocompletion=complete_question("gateway"),
+    ),
+]
+MessagingOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="BROKER",
+        help=f"Message broker: {listed(question_choices('messaging'))}.",
+        autocompletion=complete_question("messaging"),
+    ),
+]
+DataOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--data",
+        "-d",
+        metavar="KEY=VALUE",
+        help="Answer any question; the value is cast by the question's type (text stays"
+        " as typed, a list is [a, b] or a,b); repeatable.",
+        autocompletion=complete_data,
+    ),
+]
+ConsumesOption = Annotated[
+    str | None,
+    typer.Option(
+        metavar="EVENT,...",
+        help="Other services' events to consume, comma-separated (orders.items.created);"
+        " each event's fields come from its producer's asyncapi.json, found in a sibling"
+        " service folder or given with --contract.",
+    ),
+]
+ContractOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--contract",
+        metavar="PATH",
+        help="A producer's asyncapi.json (or its service folder), for --consumes; repeatable.",
+    ),
+]
+PathsArgument = Annotated[
+    list[Path] | None,
+    typer.Argument(metavar="[PATH]...", help="Service directories (default: the current one)."),
+]
+PathOption = Annotated[
+    Path, typer.Option("--path", "-p", help="The service's directory (default: the current one).")
+]
+PatternArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="PATTERN",
+        help=f"Pattern id: {listed(pattern_ids())} (`mio patterns list`).",
+        autocompletion=complete_pattern,
+    ),
+]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change and write nothing.")
+]
+
+
+# --- Running a command ----------------------------------------------------------------
 
 
 def fail(message: str, *, hint: str | None = None, code: int = 1) -> NoReturn:
@@ -43,11 +118,38 @@ def run(action: Callable[[], T]) -> T:
 
 
 def _reraise_interrupt(cause: Exception) -> NoReturn:
-    from scaffold.cli import STOP_SIGNALS, Interrupted
-
     signum = int(state["interrupted"])
     reason = next((text for sig, text in STOP_SIGNALS.items() if sig == signum), "Interrupted")
     raise Interrupted(signum, reason) from cause
+
+
+def report_one(action: Callable[[Path], Any], path: Path) -> NoReturn:
+    """Run an update-like ``action`` on one service, print its report, exit with its code."""
+    from scaffold.batch import Outcome
+    from scaffold.reports import update_summary
+
+    report = run(lambda: action(path))
+    echo(update_summary([Outcome(path, result=report, exit_code=report.exit_code)]))
+    raise typer.Exit(report.exit_code)
+
+
+def report_each(action: Callable[[Path], Any], paths: list[Path] | None, verb: str) -> NoReturn:
+    """Run ``action`` on each service (the current directory by default), print each
+    report and a total line, exit with the worst code."""
+    from scaffold.batch import overall_exit_code, run_each
+    from scaffold.reports import update_summary
+
+    if not paths or len(paths) == 1:
+        report_one(action, (paths or [Path(".")])[0])
+    outcomes = run(lambda: run_each(action, paths or []))
+    echo(update_summary(outcomes))
+    failed = sum(1 for o in outcomes if o.error)
+    conflicted = sum(1 for o in outcomes if o.result is not None and o.result.conflicts)
+    echo(f"{verb}: {len(outcomes)} services, {failed} not updated, {conflicted} with conflicts")
+    raise typer.Exit(overall_exit_code(outcomes))
+
+
+# --- Output ---------------------------------------------------------------------------
 
 
 def echo(message: str = "") -> None:
@@ -60,17 +162,6 @@ def echo(message: str = "") -> None:
         typer.echo(message)
     except BrokenPipeError:
         silence_stdout()
-
-
-def silence_stdout() -> None:
-    """Send the rest of stdout, and the interpreter's final flush, to the null device."""
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 def is_interactive() -> bool:

@@ -1,29 +1,21 @@
 """The `mio` Typer application: command groups composed from their own modules."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
 
 from scaffold import __version__
-from scaffold.cli import _common
 from scaffold.cli._choices import examples
+from scaffold.cli._process import state
+from scaffold.cli.add import ADD_HELP, add_command
+from scaffold.cli.check import CHECK_HELP, check_command
 from scaffold.cli.explain import EXPLAIN_HELP, explain_command
 from scaffold.cli.fleet import fleet_app
 from scaffold.cli.gateway import gateway_app
 from scaffold.cli.new import new_app
 from scaffold.cli.patterns import patterns_app
-from scaffold.cli.update import (
-    ADD_HELP,
-    CHECK_HELP,
-    REMOVE_HELP,
-    UPDATE_HELP,
-    add_command,
-    check_command,
-    remove_command,
-    update_command,
-)
+from scaffold.cli.remove import REMOVE_HELP, remove_command
+from scaffold.cli.update import UPDATE_HELP, update_command
 
 app = typer.Typer(
     name="mio",
@@ -81,4 +73,4 @@ def root(
         bool, typer.Option("--debug", help="Show tracebacks instead of one-line errors.")
     ] = False,
 ) -> None:
-    _common.state["debug"] = debug
+    state["debug"] = debug

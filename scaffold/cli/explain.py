@@ -1,7 +1,5 @@
 """`mio explain`: why a file or a line of a generated service exists."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

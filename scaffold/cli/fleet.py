@@ -1,7 +1,5 @@
 """`mio fleet check`: do the services under a directory fit together?"""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

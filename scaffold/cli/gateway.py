@@ -1,7 +1,5 @@
 """`mio gateway build`: several services behind one gateway."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """`mio patterns`: browse the pattern catalog, and choose patterns for a service."""
 
-from __future__ import annotations
-
 import inspect
 from pathlib import Path
 from typing import Annotated, Any
