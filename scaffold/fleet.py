@@ -15,17 +15,16 @@ upstream no service provides.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from scaffold.answers_file import ANSWERS_FILE, answers_file_or_none
 from scaffold.contracts import CONTRACT_FILE, Contract, read_contract
 from scaffold.errors import InvalidInput, MioError
-from scaffold.project import ANSWERS_FILE, STAGING_PREFIX
+from scaffold.project import service_dirs
 
-_SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".cache"}
 #: A string literal in the code that is a path under a gateway prefix: "/api/shipping/items".
 _CALLED_PATH = re.compile(r"""["'](/api/[a-z0-9][a-z0-9-]*)(?:/[^"'\s]*)?["']""")
 
@@ -98,8 +97,8 @@ def find_members(directories: Sequence[Path]) -> list[Member]:
     for directory in directories:
         if not directory.is_dir():
             raise InvalidInput(f"{directory} is not a directory")
-        for answers_file in _answers_files(directory):
-            member = _read_member(answers_file.parent)
+        for path in service_dirs(directory):
+            member = _read_member(path)
             if member is not None:
                 members.setdefault(member.path, member)
     if not members:
@@ -108,23 +107,9 @@ def find_members(directories: Sequence[Path]) -> list[Member]:
     return sorted(members.values(), key=lambda m: m.name)
 
 
-def _answers_files(directory: Path) -> Iterable[Path]:
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(
-            d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith(STAGING_PREFIX)
-        )
-        if ANSWERS_FILE in files:
-            yield Path(root) / ANSWERS_FILE
-
-
 def _read_member(path: Path) -> Member | None:
-    import yaml
-
-    try:
-        answers = yaml.safe_load((path / ANSWERS_FILE).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    if not isinstance(answers, dict) or not answers.get("service_name"):
+    answers = answers_file_or_none(path)
+    if answers is None or not answers.get("service_name"):
         return None
     name = str(answers["service_name"])
     consumes = {

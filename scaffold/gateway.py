@@ -19,15 +19,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from scaffold.answers_file import ANSWERS_FILE, answers_file_or_none
+from scaffold.atomic import move_into_place
 from scaffold.errors import InvalidInput
 from scaffold.platform import load_platform
-from scaffold.project import ANSWERS_FILE, STAGING_PREFIX
+from scaffold.project import service_dirs
 from scaffold.resources import FORMER_SOURCES, TEMPLATE_SOURCE, resource_root
 from scaffold.routes import HOST, ROUTE_FILE, Route, load_route
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "gateway_templates"
-
-_SKIPPED_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".cache"}
 
 
 def engine_files(engine: str) -> tuple[str, ...]:
@@ -66,8 +66,8 @@ def find_services(directories: Iterable[Path]) -> list[FleetService]:
     for directory in directories:
         if not directory.is_dir():
             raise InvalidInput(f"{directory} is not a directory")
-        answers_files = sorted(_answers_files(directory))
-        services = [s for s in (_load_service(f) for f in answers_files) if s is not None]
+        loaded = (_load_service(path) for path in service_dirs(directory))
+        services = [service for service in loaded if service is not None]
         if not services:
             raise InvalidInput(
                 f"no mio service under {directory}: no {ANSWERS_FILE} made from the mio template"
@@ -172,27 +172,11 @@ def render_fleet(
     return {name: env.get_template(f"{name}.jinja").render(context) for name in names}
 
 
-def _answers_files(directory: Path) -> Iterable[Path]:
-    for root, dirs, files in os.walk(directory):
-        # A staging folder of `mio new service` holds a half-made service, never a real one.
-        dirs[:] = [d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith(STAGING_PREFIX)]
-        if ANSWERS_FILE in files:
-            yield Path(root) / ANSWERS_FILE
-
-
-def _load_service(answers_file: Path) -> FleetService | None:
-    import yaml
-
-    try:
-        answers = yaml.safe_load(answers_file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+def _load_service(directory: Path) -> FleetService | None:
+    answers = answers_file_or_none(directory)
+    if answers is None or answers.get("_src_path") not in (TEMPLATE_SOURCE, *FORMER_SOURCES):
         return None
-    if not isinstance(answers, dict) or answers.get("_src_path") not in (
-        TEMPLATE_SOURCE,
-        *FORMER_SOURCES,
-    ):
-        return None
-    project = answers_file.parent.resolve()
+    project = directory.resolve()
     route_file = project / ROUTE_FILE
     if not route_file.is_file():
         raise InvalidInput(
@@ -245,8 +229,6 @@ def _write_atomically(output: Path, files: Mapping[str, str]) -> None:
     try:
         for name, text in files.items():
             (staging / name).write_text(text, encoding="utf-8")
-        if output.is_dir():
-            output.rmdir()
-        os.rename(staging, output)
+        move_into_place(staging, output)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
