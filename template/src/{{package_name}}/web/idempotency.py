@@ -187,33 +187,26 @@ class IdempotencyKeys:
         path = scope.get("root_path", "") + scope["path"]
         stored_key = f"{self.namespace}:idempotency:{scope['method']}:{path}:{key}"
         fingerprint = hashlib.sha256(body).hexdigest()
-        pending = _Record(fingerprint)
-        if not await self.store.add(stored_key, pending.dumps(), self.retention):
-            await self._answer_again(stored_key, fingerprint, scope, receive, send)
-            return
-        await self._first(stored_key, fingerprint, scope, _replay(body, receive, more=False), send)
+        if await self.store.add(stored_key, _Record(fingerprint).dumps(), self.retention):
+            receive = _replay(body, receive, more=False)
+            await self._first(stored_key, fingerprint, scope, receive, send)
+        else:
+            refusal_or_answer = await self._again(stored_key, fingerprint)
+            await refusal_or_answer(scope, receive, send)
 
-    async def _answer_again(
-        self,
-        stored_key: str,
-        fingerprint: str,
-        scope: Scope,
-        receive: Receive,
-        send: Send,
-    ) -> None:
+    async def _again(self, stored_key: str, fingerprint: str) -> ASGIApp:
+        """What a request with a key seen before gets: a refusal, or the first answer."""
         text = await self.store.get(stored_key)
         if text is None:  # expired in between: the caller may retry at once
-            await _refusal(409, f"This {HEADER} was just released; retry")(scope, receive, send)
-            return
+            return _refusal(409, f"This {HEADER} was just released; retry")
         record = _Record.loads(text)
         if record.fingerprint != fingerprint:
-            detail = f"This {HEADER} was used with another request body"
-            await _refusal(422, detail)(scope, receive, send)
-        elif record.answer is None:
-            detail = f"A request with this {HEADER} is still being handled; retry later"
-            await _refusal(409, detail)(scope, receive, send)
-        else:
-            await _send_answer(record.answer, send)
+            return _refusal(422, f"This {HEADER} was used with another request body")
+        if record.answer is None:
+            return _refusal(
+                409, f"A request with this {HEADER} is still being handled; retry later"
+            )
+        return _Replay(record.answer)
 
     async def _first(
         self,
@@ -279,6 +272,16 @@ def _replay(body: bytes, receive: Receive, *, more: bool) -> Receive:
         return await receive()
 
     return again
+
+
+class _Replay:
+    """The first answer to a key, sent again with `Idempotent-Replayed: true`."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        self.answer = answer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await _send_answer(self.answer, send)
 
 
 async def _send_answer(answer: dict[str, Any], send: Send) -> None:
