@@ -295,16 +295,15 @@ async def clean_up(package: str, url: str, prefix: str) -> None:
     elif scheme.startswith("amqp"):
         import aio_pika
 
-        broker = importlib.import_module(f"{package}.messaging.broker")
         events = importlib.import_module(f"{package}.messaging.events")
         runtime = importlib.import_module(f"{package}.messaging.runtime")
         channels = events.Channels.named(runtime.SERVICE_NAME, prefix)
         connection = await aio_pika.connect(url)
         channel = await connection.channel()
         await channel.queue_delete(f"{channels.group}.{channels.items_created}")
-        await channel.queue_delete(broker.dead_letter_queue(channels).name)
-        await channel.exchange_delete(broker._exchange(channels).name)
-        await channel.exchange_delete(broker._dead_letter_exchange(channels).name)
+        await channel.queue_delete(f"{channels.group}.{channels.items_created_dead_letter}")
+        await channel.exchange_delete(f"{channels.group}.events")
+        await channel.exchange_delete(f"{channels.group}.dead-letter")
         await connection.close()
 
 
