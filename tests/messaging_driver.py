@@ -288,8 +288,8 @@ async def clean_up(package: str, url: str, prefix: str) -> None:
         connection = await nats.connect(url)
         js = connection.jetstream()
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in prefix)
-        for info in await js.streams_info():
-            if info.config.name and info.config.name.startswith(stem):
+        for info in await js.streams_info():  # the service's streams and inbox bucket
+            if info.config.name and info.config.name.startswith((stem, f"KV_{stem}")):
                 await js.delete_stream(info.config.name)
         await connection.close()
     elif scheme.startswith("amqp"):
