@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from ..settings import ENV_PREFIX
 
 URL_SETTING = f"{ENV_PREFIX}BROKER_URL"
+ALLOW_MEMORY_SETTING = f"{ENV_PREFIX}ALLOW_MEMORY_BROKER"
 MEMORY_URL = "memory://"
 
 
@@ -36,3 +37,13 @@ def is_in_memory(url: str, schemes: tuple[str, ...], broker_name: str) -> bool:
     if not parts.hostname:
         raise BrokerUrlError(f"{URL_SETTING} names no host; got {url!r}")
     return False
+
+
+def refuse_memory_unless_allowed(allowed: bool) -> None:
+    """memory:// is FastStream's test double (local.py): only when asked for by name."""
+    if not allowed:
+        raise BrokerUrlError(
+            f"{URL_SETTING} is {MEMORY_URL}, FastStream's in-memory test broker (events stay "
+            f"in this process, lost on restart): set {ALLOW_MEMORY_SETTING}=true for tests "
+            "and local runs, or a real broker URL"
+        )
