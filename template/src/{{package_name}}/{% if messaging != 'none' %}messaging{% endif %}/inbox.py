@@ -40,6 +40,10 @@ class Inbox(Protocol):
         """Handling failed before any side effect: let a redelivery try again."""
         ...
 
+    async def clear(self) -> None:
+        """Forget every id (tests and clean-up: `runtime.remove_channels`)."""
+        ...
+
     async def close(self) -> None:
         """Let go of the store's connection, if the inbox has one of its own."""
         ...
@@ -76,6 +80,9 @@ class MemoryInbox:
 
     async def release(self, message_id: str) -> None:
         self._ids.pop(message_id, None)
+
+    async def clear(self) -> None:
+        self._ids.clear()
 
     async def close(self) -> None:
         """Nothing to close."""
