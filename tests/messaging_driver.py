@@ -13,7 +13,16 @@ The mio test that calls it makes the assertions. CHECK is one of:
 - fault: POST items through a TCP proxy to the broker, cut every connection midway
   (the proxy stops listening for a moment), restore, wait for what was acknowledged;
 - unreachable: start with the broker's address unreachable, probe, then make it
-  reachable and wait for readiness.
+  reachable and wait for readiness;
+- restart-first / restart-second: the first publishes --count events, records each event
+  it handles (--record), and once a batch is handled ends the process before the broker
+  has its acknowledgement (a crash); the second, a fresh process, takes the
+  redeliveries, records what it handles, and reports its duplicates;
+- replica: one replica of several; publishes --count events whose ids every replica
+  shares (--seed), so each event is published once per replica, and records what it
+  handles until nothing more arrives;
+- bounded: publish --count events into an in-process inbox of --inbox-capacity ids, then
+  the first and the last again; report the inbox's size.
 """
 
 from __future__ import annotations
@@ -23,11 +32,12 @@ import asyncio
 import contextlib
 import importlib
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-from uuid import uuid4
+from uuid import UUID, uuid4, uuid5
 
 import httpx
 from aiomisc.pytest import TCPProxy
@@ -74,6 +84,8 @@ def make_app(args: argparse.Namespace, url: str) -> Any:
         channel_prefix=args.prefix,
         message_redelivery_seconds=args.redelivery,
         log_level="WARNING",
+        **({"inbox_capacity": args.inbox_capacity} if args.inbox_capacity else {}),
+        **({"inbox_redis_url": args.inbox_redis_url} if args.inbox_redis_url else {}),
     )
     return create_app(settings)
 
@@ -271,6 +283,117 @@ async def unreachable(args: argparse.Namespace) -> dict[str, Any]:
         await proxy.close()
 
 
+def record_effects(package: str, path: str) -> None:
+    """Append the id of every event whose side effect (ItemCreatedLog.record) runs to
+    `path`, as it runs; set before the app starts, so no event is missed."""
+    log = importlib.import_module(f"{package}.messaging.handlers").ItemCreatedLog
+    effect = log.record
+
+    async def recorded(self: Any, event: Any) -> None:
+        await effect(self, event)
+        with open(path, "a", encoding="utf-8") as file:
+            file.write(f"{event.event_id}\n")
+
+    log.record = recorded
+
+
+async def settled(messaging: Any, within: float, quiet: float = 3.0) -> None:
+    """Wait until handled + duplicates stop changing for `quiet` seconds."""
+    deadline = time.monotonic() + within
+    seen, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = counted(messaging, "handled") + counted(messaging, "duplicate")
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        await asyncio.sleep(0.1)
+
+
+def shared_events(events: Any, seed: str, count: int) -> list[Any]:
+    """The same events (same ids) in every process given the same seed."""
+    namespace = UUID(int=int(seed, 16))
+    return [
+        events.ItemCreated(
+            event_id=uuid5(namespace, f"event-{index}"),
+            item_id=uuid5(namespace, f"item-{index}"),
+            name=f"item-{index}",
+        )
+        for index in range(count)
+    ]
+
+
+async def restart_first(args: argparse.Namespace) -> dict[str, Any]:
+    record_effects(args.package, args.record)
+    app = make_app(args, args.url)
+    events = importlib.import_module(f"{args.package}.messaging.events")
+    async with serving(app) as (messaging, _):
+        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+        handle_batch = messaging.handler.handle_batch
+        published = asyncio.Event()
+
+        async def then_crash(*batch: Any) -> None:
+            await published.wait()  # every event is on the broker before the crash
+            await handle_batch(*batch)
+            os._exit(0)  # handled, its ids done, never acknowledged
+
+        messaging.handler.handle_batch = then_crash
+        await publish_all(messaging, shared_events(events, args.seed, args.count), 8)
+        published.set()
+        await asyncio.sleep(30)
+    raise AssertionError("no batch arrived")
+
+
+async def restart_second(args: argparse.Namespace) -> dict[str, Any]:
+    record_effects(args.package, args.record)
+    app = make_app(args, args.url)
+    async with serving(app) as (messaging, _):
+        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+        await settled(messaging, 60, quiet=args.redelivery + 3)
+        return {
+            "handled": counted(messaging, "handled"),
+            "duplicates": counted(messaging, "duplicate"),
+        }
+
+
+async def replica(args: argparse.Namespace) -> dict[str, Any]:
+    record_effects(args.package, args.record)
+    app = make_app(args, args.url)
+    events = importlib.import_module(f"{args.package}.messaging.events")
+    async with serving(app) as (messaging, _):
+        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+        await asyncio.sleep(2)  # every replica subscribed before any publishes
+        await publish_all(messaging, shared_events(events, args.seed, args.count), 8)
+        await settled(messaging, 60, quiet=args.redelivery + 3)
+        return {
+            "handled": counted(messaging, "handled"),
+            "duplicates": counted(messaging, "duplicate"),
+        }
+
+
+async def bounded(args: argparse.Namespace) -> dict[str, Any]:
+    app = make_app(args, args.url)
+    events = importlib.import_module(f"{args.package}.messaging.events")
+    async with serving(app) as (messaging, _):
+        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+        sent = shared_events(events, args.seed, args.count)
+        await publish_all(messaging, sent, 64)
+        all_handled = await wait_for(lambda: counted(messaging, "handled") >= len(sent), 60)
+        size = len(messaging.inbox)
+        await messaging.publish(sent[-1])  # still remembered: a duplicate
+        await wait_for(lambda: counted(messaging, "duplicate") >= 1, 10)
+        await messaging.publish(sent[0])  # forgotten long ago: handled again
+        await wait_for(lambda: counted(messaging, "handled") > len(sent), 10)
+        await asyncio.sleep(0.5)
+        return {
+            "all_handled": all_handled,
+            "inbox_size": size,
+            "capacity": messaging.inbox.capacity,
+            "handled": counted(messaging, "handled"),
+            "duplicates": counted(messaging, "duplicate"),
+        }
+
+
 async def clean_up(package: str, url: str, prefix: str) -> None:
     """Remove what a run left on the broker (its names all start with its own prefix)."""
     scheme = urlsplit(url).scheme
@@ -288,23 +411,22 @@ async def clean_up(package: str, url: str, prefix: str) -> None:
         connection = await nats.connect(url)
         js = connection.jetstream()
         stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in prefix)
-        for info in await js.streams_info():
-            if info.config.name and info.config.name.startswith(stem):
+        for info in await js.streams_info():  # the service's streams and inbox bucket
+            if info.config.name and info.config.name.startswith((stem, f"KV_{stem}")):
                 await js.delete_stream(info.config.name)
         await connection.close()
     elif scheme.startswith("amqp"):
         import aio_pika
 
-        broker = importlib.import_module(f"{package}.messaging.broker")
         events = importlib.import_module(f"{package}.messaging.events")
         runtime = importlib.import_module(f"{package}.messaging.runtime")
         channels = events.Channels.named(runtime.SERVICE_NAME, prefix)
         connection = await aio_pika.connect(url)
         channel = await connection.channel()
         await channel.queue_delete(f"{channels.group}.{channels.items_created}")
-        await channel.queue_delete(broker.dead_letter_queue(channels).name)
-        await channel.exchange_delete(broker._exchange(channels).name)
-        await channel.exchange_delete(broker._dead_letter_exchange(channels).name)
+        await channel.queue_delete(f"{channels.group}.{channels.items_created_dead_letter}")
+        await channel.exchange_delete(f"{channels.group}.events")
+        await channel.exchange_delete(f"{channels.group}.dead-letter")
         await connection.close()
 
 
@@ -313,14 +435,27 @@ async def clean(args: argparse.Namespace) -> dict[str, Any]:
     return {}
 
 
-CHECKS = {"delivery": delivery, "fault": fault, "unreachable": unreachable, "clean": clean}
+CHECKS = {
+    "delivery": delivery,
+    "fault": fault,
+    "unreachable": unreachable,
+    "restart-first": restart_first,
+    "restart-second": restart_second,
+    "replica": replica,
+    "bounded": bounded,
+    "clean": clean,
+}
+KEEPS_STATE = {"restart-first", "restart-second", "replica"}  # the test cleans up after all
 
 
 async def run_check(args: argparse.Namespace) -> dict[str, Any]:
     try:
         return await CHECKS[args.check](args)
     finally:
-        await clean_up(args.package, args.url, args.prefix)
+        if args.check not in KEEPS_STATE:
+            await clean_up(args.package, args.url, args.prefix)
+            if args.inbox_redis_url:
+                await clean_up(args.package, args.inbox_redis_url, args.prefix)
 
 
 def main() -> None:
@@ -335,6 +470,10 @@ def main() -> None:
     parser.add_argument("--redelivery", type=float, default=2.0)
     parser.add_argument("--outage", type=float, default=1.0)
     parser.add_argument("--prefix", help="names to clean up (default: this run's own)")
+    parser.add_argument("--record", help="file to append the ids of handled events to")
+    parser.add_argument("--seed", default=uuid4().hex, help="hex: the ids of shared events")
+    parser.add_argument("--inbox-capacity", type=int, default=0)
+    parser.add_argument("--inbox-redis-url", default="")
     args = parser.parse_args()
     args.prefix = args.prefix or f"mio-{uuid4().hex[:10]}."  # names of this run only
     print(json.dumps(asyncio.run(run_check(args))))

@@ -278,7 +278,7 @@ def test_real_template_pattern_files(
 
 
 def test_real_template_a_settings_line_and_the_cli(real_service: Path) -> None:
-    settings = Path(_file_under(real_service, "orders", "settings.py"))
+    settings = real_service / "src" / "orders" / "settings.py"  # not messaging/settings.py
     number = next(
         i
         for i, line in enumerate(settings.read_text().splitlines(), start=1)

@@ -26,9 +26,9 @@ CHOICES = ["none", "memory", "redis", "rabbitmq", "nats", "kafka"]
 EXTRAS = {
     "memory": "redis",
     "redis": "redis",
-    "rabbitmq": "rabbit",
+    "rabbitmq": "rabbit,redis",
     "nats": "nats",
-    "kafka": "kafka",
+    "kafka": "kafka,redis",
 }
 
 
@@ -123,7 +123,10 @@ def test_ten_thousand_events_are_all_consumed_once_and_duplicates_counted(
     assert outcome["handled"] == 10_000
     assert outcome["side_effects"] == outcome["unique_side_effects"] == 10_000
     assert outcome["resent"] == 500
-    assert outcome["duplicates"] == 500  # every re-sent event was recognised and skipped
+    if broker == "nats":  # the stream drops a re-publish itself (same Nats-Msg-Id)
+        assert outcome["duplicates"] == 0
+    else:
+        assert outcome["duplicates"] == 500  # every re-sent event was recognised and skipped
 
 
 def test_a_cut_connection_loses_no_acknowledged_event_and_repeats_no_effect(

@@ -20,12 +20,13 @@ from uuid import UUID
 
 import structlog
 from asgi_correlation_id import correlation_id
+from faststream.exceptions import NackMessage
 from opentelemetry import propagate, trace
 from pydantic import BaseModel, ValidationError
 
 from . import metrics
 from .events import REQUEST_ID_HEADER, ItemCreated
-from .inbox import Inbox
+from .inbox import Claim, Inbox
 
 logger = structlog.stdlib.get_logger(__name__)
 
@@ -160,20 +161,43 @@ class EventHandler(Generic[E]):
 
     async def _handle(self, event: E, headers: Mapping[str, Any]) -> None:
         message_id = str(event.event_id)
-        if not self.inbox.claim(message_id):
+        claim = await self.inbox.claim(message_id)
+        if claim is Claim.DONE:
             self._duplicates.inc()
             logger.info("duplicate message skipped", message_id=message_id)
             return
+        if claim is Claim.BUSY:
+            # Another replica (or a handling cut off by a lost connection) has it: not
+            # acknowledged, so the broker delivers it again, once that one is finished.
+            logger.info("message in progress elsewhere; redelivered later", message_id=message_id)
+            await asyncio.sleep(self.retry_delay_seconds)
+            raise NackMessage()
         try:
             succeeded = await self._attempts(event, message_id)
         except BaseException:  # cut off (cancelled at shutdown): a redelivery tries again
-            self.inbox.release(message_id)
+            await self._release(message_id)
             raise
         if succeeded:
-            self.inbox.done(message_id)
+            await self._done(message_id)
             self._handled.inc()
         else:
             await self._give_up(event, headers, message_id)
+
+    async def _done(self, message_id: str) -> None:
+        """Mark the id handled. If the inbox cannot be reached, the message is still
+        acknowledged: its claim lapses, and only a later redelivery would repeat it."""
+        try:
+            await self.inbox.done(message_id)
+        except Exception:
+            logger.warning("inbox unreachable; handled id not kept", message_id=message_id)
+
+    async def _release(self, message_id: str) -> None:
+        """Let a redelivery try again; if the inbox cannot be reached, the claim lapses
+        after its lease instead."""
+        try:
+            await self.inbox.release(message_id)
+        except Exception:
+            logger.warning("inbox unreachable; claim left to lapse", message_id=message_id)
 
     async def _attempts(self, event: E, message_id: str) -> bool:
         """Run the side effect, with bounded retries: True once it succeeded."""
@@ -191,7 +215,7 @@ class EventHandler(Generic[E]):
         return False
 
     async def _give_up(self, event: E, headers: Mapping[str, Any], message_id: str) -> None:
-        self.inbox.done(message_id)
+        await self._done(message_id)
         try:
             await self.dead_letter(event, headers)
         except RejectedToDeadLetter:  # the broker dead-letters it once rejected
@@ -199,7 +223,7 @@ class EventHandler(Generic[E]):
             raise
         except BaseException:
             # Not dead-lettered after all: let the broker deliver it again.
-            self.inbox.release(message_id)
+            await self._release(message_id)
             raise
         self._dead_lettered_one(message_id)
 
