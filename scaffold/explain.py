@@ -102,7 +102,7 @@ def explain(target: str, *, root: Path | None = None, cwd: Path | None = None) -
     service, relative = _service_of(file, target if line is None else target.rpartition(":")[0])
     answers = (answers_file_or_none(service) or {}) if service else {}
     answers_file = str(tree.settings.get("_answers_file", ANSWERS_FILE))
-    source = _find_source(tree.files_dir, relative, answers_file)
+    source = _find_source(tree.files_dir, relative, answers_file, answers)
     choices = tree.choices()
     catalog = tree.catalog()
     conditions: list[Condition] = []
@@ -170,11 +170,15 @@ def _component_pattern(component: str) -> tuple[re.Pattern[str], int]:
     return re.compile(regex), sum(len(part) for part in parts)
 
 
-def _find_source(files_dir: Path, relative: str, answers_file: str) -> str | None:
-    """The template file a service path comes from: the match with the most literal text
-    (a path made of expressions alone would match anything, so it matches nothing)."""
+def _find_source(
+    files_dir: Path, relative: str, answers_file: str, answers: Mapping[str, Any]
+) -> str | None:
+    """The template file a service path comes from: among the matches whose path conditions
+    hold for the service's answers (several sources may render to one name, one per
+    choice), the one with the most literal text (a path made of expressions alone would
+    match anything, so it matches nothing)."""
     wanted = Path(relative).parts
-    best: tuple[int, str] | None = None
+    best: tuple[bool, int, str] | None = None
     for file in files_dir.rglob("*"):
         if not file.is_file():
             continue
@@ -192,9 +196,11 @@ def _find_source(files_dir: Path, relative: str, answers_file: str) -> str | Non
                 break
             score += literal
         else:
-            if score and (best is None or score > best[0]):
-                best = (score, source)
-    return None if best is None else best[1]
+            conditions = (e for c in Path(source).parts for e in _path_conditions(c))
+            holds = all(_true(expression, answers) for expression in conditions)
+            if score and (best is None or (holds, score) > best[:2]):
+                best = (holds, score, source)
+    return None if best is None else best[2]
 
 
 # --- Conditions ---------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,19 @@ def project(request: pytest.FixtureRequest, copie_session: Any) -> tuple[str, Pa
     return kind, render(copie_session, service_name=NAME, messaging=kind)
 
 
-def environment(url: str) -> dict[str, str]:
-    return {
+REDELIVERY_SECONDS = 4
+
+
+def environment(url: str, inbox_url: str | None) -> dict[str, str]:
+    env = {
         "LEDGER_BROKER_URL": url,
         "LEDGER_ACCESS_LOG": "false",
         "LEDGER_LOG_LEVEL": "INFO",
-        "LEDGER_MESSAGE_REDELIVERY_SECONDS": "2",
+        "LEDGER_MESSAGE_REDELIVERY_SECONDS": str(REDELIVERY_SECONDS),
     }
+    if inbox_url is not None:  # RabbitMQ: replicas share their inbox in Redis
+        env["LEDGER_INBOX_REDIS_URL"] = inbox_url
+    return env
 
 
 def applied(*services: Service) -> Counter[str]:
@@ -124,10 +131,15 @@ def test_no_acknowledged_event_is_lost_or_applied_twice(
     project: tuple[str, Path], scenario: str, service_python: Path, tmp_path: Path
 ) -> None:
     kind, path = project
-    with own_broker(kind, tmp_path / "broker") as broker, CuttingProxy(broker.port) as proxy:
+    with ExitStack() as stack:
+        broker = stack.enter_context(own_broker(kind, tmp_path / "broker"))
+        proxy = stack.enter_context(CuttingProxy(broker.port))
+        inbox_url = None
+        if kind == "rabbitmq":
+            inbox_url = stack.enter_context(own_broker("redis", tmp_path / "inbox")).url
         via_proxy = broker.url.replace(f":{broker.port}", f":{proxy.port}")
-        a = Service(NAME, path, service_python, env=environment(broker.url), replica="a")
-        b = Service(NAME, path, service_python, env=environment(via_proxy), replica="b")
+        a = Service(NAME, path, service_python, env=environment(broker.url, inbox_url), replica="a")
+        b = Service(NAME, path, service_python, env=environment(via_proxy, inbox_url), replica="b")
         for service in (a, b):
             service.log.unlink(missing_ok=True)
         acknowledged: list[str] = []
@@ -145,7 +157,7 @@ def test_no_acknowledged_event_is_lost_or_applied_twice(
             deadline = time.monotonic() + 120
             while set(acknowledged) - set(applied(a, b)) and time.monotonic() < deadline:
                 time.sleep(0.5)
-            time.sleep(3)  # past the redelivery time: a late duplicate shows up now
+            time.sleep(REDELIVERY_SECONDS + 2)  # a late duplicate would show up by now
             seen = applied(a, b)
         lost = set(acknowledged) - set(seen)
         twice = sum(count - 1 for count in seen.values() if count > 1)

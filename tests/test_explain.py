@@ -277,6 +277,15 @@ def test_real_template_pattern_files(
     assert e.catalog[pattern]["catalog"] == f"patterns/{pattern}.toml"
 
 
+def test_real_template_one_of_several_sources_of_a_name_is_the_services_own(
+    real_service: Path,
+) -> None:
+    """Each broker has its own source of messaging/broker.py: the service's broker's is named."""
+    e = explain(_file_under(real_service, "messaging", "broker.py"))
+    assert e.source is not None and "messaging == 'redis'" in e.source
+    assert ("messaging", "redis") in {pair for c in e.conditions for pair in c.added_by}
+
+
 def test_real_template_a_settings_line_and_the_cli(real_service: Path) -> None:
     settings = real_service / "src" / "orders" / "settings.py"  # not messaging/settings.py
     number = next(

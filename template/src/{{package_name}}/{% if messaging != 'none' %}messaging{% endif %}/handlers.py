@@ -100,10 +100,12 @@ class EventHandler(Generic[E]):
         channel: str,
         max_attempts: int = 3,
         retry_delay_seconds: float = 0.05,
+        claim_lease_seconds: float = 30.0,
         concurrency: int = 1,
         tracer: trace.Tracer | None = None,
     ) -> None:
         self.inbox = inbox
+        self.claim_lease_seconds = claim_lease_seconds
         self.effect = effect
         self.dead_letter = dead_letter
         self.channel = channel
@@ -184,12 +186,23 @@ class EventHandler(Generic[E]):
             await self._give_up(event, headers, message_id)
 
     async def _done(self, message_id: str) -> None:
-        """Mark the id handled. If the inbox cannot be reached, the message is still
-        acknowledged: its claim lapses, and only a later redelivery would repeat it."""
-        try:
-            await self.inbox.done(message_id)
-        except Exception:
-            logger.warning("inbox unreachable; handled id not kept", message_id=message_id)
+        """Mark the id handled. The side effect has happened, so an inbox out of reach (a
+        broker restarting, a cut connection) is tried again while the claim holds: the
+        broker delivers the message again only after that, and must then find it done.
+        Past the claim's lease the id is not kept, and a redelivery would repeat it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.claim_lease_seconds
+        pause = 0.05
+        while True:
+            try:
+                await self.inbox.done(message_id)
+                return
+            except Exception:
+                if loop.time() + pause >= deadline:
+                    logger.warning("inbox unreachable; handled id not kept", message_id=message_id)
+                    return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
     async def _release(self, message_id: str) -> None:
         """Let a redelivery try again; if the inbox cannot be reached, the claim lapses
