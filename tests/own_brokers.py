@@ -12,6 +12,7 @@ keeps its data across a kill -9 and a restart, as a production one would:
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -77,6 +78,10 @@ class OwnBroker:
         )
         plugins = self.folder / "enabled_plugins"
         plugins.write_text("[].\n")
+        cookie = self.folder / ".erlang.cookie"  # the node's own, for `rabbitmqctl()`
+        if not cookie.exists():
+            cookie.write_text(secrets.token_hex(16))
+            cookie.chmod(0o400)
         env = {
             "RABBITMQ_NODENAME": node,
             "RABBITMQ_NODE_PORT": str(self.port),
@@ -87,6 +92,7 @@ class OwnBroker:
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(plugins),
             "RABBITMQ_CONFIG_FILE": str(config.with_suffix("")),
             "ERL_EPMD_ADDRESS": "127.0.0.1",
+            "HOME": str(self.folder),
         }
         return [str(scripts[-1])], env
 
@@ -117,6 +123,15 @@ class OwnBroker:
         deadline = time.monotonic() + 10
         while _listening(self.port) and time.monotonic() < deadline:
             time.sleep(0.05)
+
+    def rabbitmqctl(self, *args: str) -> str:
+        """`rabbitmqctl` against this node (its name and cookie); its output."""
+        cookie = (self.folder / ".erlang.cookie").read_text()
+        node = f"mio{self.port}@localhost"
+        command = ["rabbitmqctl", "--erlang-cookie", cookie, "-n", node, *args]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout
 
     def output(self) -> str:
         path = self.folder / f"{self.kind}.out"
