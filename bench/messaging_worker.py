@@ -1,14 +1,20 @@
 """One publish-to-consume run, in the Python of a generated service (see bench_messaging.py).
 
-    python messaging_worker.py {service,raw} {redis,nats} URL COUNT CONCURRENCY
+    python messaging_worker.py {service,raw} {redis,nats,rabbitmq} URL COUNT CONCURRENCY
 
-Publishes COUNT messages, COUNT concurrency at a time, and waits until every one has
-been consumed and acknowledged; prints the messages per second. `service` goes through
-the generated service's publisher and subscriber; `raw` does the same work with the
-broker's own client, as the service does it: batches of up to 100 read, each event
-validated (pydantic) and handled, then the batch acknowledged (redis-py: XADD,
-XREADGROUP, one XACK per batch; nats-py: JetStream publish, pull fetch, an ack per
-message).
+Publishes COUNT messages, CONCURRENCY at a time, and waits until every one has been
+consumed and acknowledged; prints the messages per second. `service` goes through the
+generated service's publisher and subscriber; `raw` does the same work with the broker's
+own client, as the service does it, deduplication included: each event validated
+(pydantic), its id claimed in the inbox and marked done, then acknowledged.
+
+- redis-py: XADD; XREADGROUP batches of up to 100; per event `SET id busy NX PX` and
+  `SET id done PX`; one XACK per batch;
+- nats-py: JetStream publish with `Nats-Msg-Id`; pull fetch of up to 100; per event a
+  key-value `create` and `put`; an ack per message;
+- aio-pika: persistent publish with publisher confirms to a durable queue; prefetch 1;
+  per event an in-process inbox (an ordered dict, as the service's without
+  INBOX_REDIS_URL); an ack per message.
 """
 
 from __future__ import annotations
@@ -66,7 +72,13 @@ async def service(broker: str, url: str, count: int, concurrency: int) -> float:
         await gather_limited([lambda e=e: messaging.publish(e) for e in batch], concurrency)
         while len(messaging.item_log.entries) < count:  # each handled event's side effect
             await asyncio.sleep(0.005)
-        return count / (time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+    runtime = importlib.import_module("orders.messaging.runtime")
+    await runtime.remove_channels(settings)  # its streams, queues and inbox keys
+    return count / elapsed
+
+
+LEASE_MS, RETENTION_MS = 30_000, 3_600_000
 
 
 async def raw_redis(url: str, count: int, concurrency: int) -> float:
@@ -83,7 +95,11 @@ async def raw_redis(url: str, count: int, concurrency: int) -> float:
             response = await client.xreadgroup(group, "c1", {stream: ">"}, count=100, block=1000)
             for _, entries in response or []:
                 for _, fields in entries:
-                    seen.add(str(Event.model_validate_json(fields[b"data"]).event_id))
+                    event_id = str(Event.model_validate_json(fields[b"data"]).event_id)
+                    key = f"{stream}.inbox.{event_id}"
+                    if await client.set(key, b"busy", nx=True, px=LEASE_MS):
+                        seen.add(event_id)
+                        await client.set(key, b"done", px=RETENTION_MS)
                 await client.xack(stream, group, *(entry_id for entry_id, _ in entries))
         done.set()
 
@@ -98,6 +114,9 @@ async def raw_redis(url: str, count: int, concurrency: int) -> float:
     elapsed = time.perf_counter() - started
     await consumer
     await client.delete(stream)
+    keys = [key async for key in client.scan_iter(match=f"{stream}.inbox.*")]
+    for start in range(0, len(keys), 1000):
+        await client.delete(*keys[start : start + 1000])
     await client.aclose()
     return count / elapsed
 
@@ -109,6 +128,7 @@ async def raw_nats(url: str, count: int, concurrency: int) -> float:
     js = connection.jetstream()
     name = f"bench_raw_{uuid4().hex[:8]}"
     await js.add_stream(name=name, subjects=[f"{name}.items"])
+    inbox = await js.create_key_value(bucket=f"{name}_inbox", ttl=RETENTION_MS / 1000)
     subscription = await js.pull_subscribe(f"{name}.items", durable=name)
     seen: set[str] = set()
 
@@ -119,7 +139,13 @@ async def raw_nats(url: str, count: int, concurrency: int) -> float:
             except nats.errors.TimeoutError:
                 continue
             for message in messages:
-                seen.add(str(Event.model_validate_json(message.data).event_id))
+                event_id = str(Event.model_validate_json(message.data).event_id)
+                try:
+                    await inbox.create(event_id, str(time.time()).encode())
+                except nats.js.errors.KeyWrongLastSequenceError:
+                    continue  # a duplicate
+                seen.add(event_id)
+                await inbox.put(event_id, b"done")
             for message in messages:
                 await message.ack()
 
@@ -127,12 +153,69 @@ async def raw_nats(url: str, count: int, concurrency: int) -> float:
     consumer = asyncio.create_task(consume())
     started = time.perf_counter()
     await gather_limited(
-        [lambda e=e: js.publish(f"{name}.items", e.model_dump_json().encode()) for e in batch],
+        [
+            lambda e=e: js.publish(
+                f"{name}.items",
+                e.model_dump_json().encode(),
+                headers={"Nats-Msg-Id": str(e.event_id)},
+            )
+            for e in batch
+        ],
         concurrency,
     )
     await consumer
     elapsed = time.perf_counter() - started
     await js.delete_stream(name)
+    await js.delete_key_value(f"{name}_inbox")
+    await connection.close()
+    return count / elapsed
+
+
+async def raw_rabbitmq(url: str, count: int, concurrency: int) -> float:
+    from collections import OrderedDict
+
+    import aio_pika
+
+    connection = await aio_pika.connect_robust(url)
+    publishing = await connection.channel(publisher_confirms=True)
+    consuming = await connection.channel()
+    await consuming.set_qos(prefetch_count=1)
+    name = f"bench-raw-{uuid4().hex[:8]}"
+    queue = await consuming.declare_queue(name, durable=True)
+    inbox: OrderedDict[str, bool] = OrderedDict()
+    done = asyncio.Event()
+
+    async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        event_id = str(Event.model_validate_json(message.body).event_id)
+        if event_id not in inbox:
+            inbox[event_id] = False
+            inbox[event_id] = True  # handled
+            if len(inbox) > 100_000:
+                inbox.popitem(last=False)
+        await message.ack()
+        if len(inbox) >= count:
+            done.set()
+
+    await queue.consume(on_message)
+    batch = [new_event(i) for i in range(count)]
+    started = time.perf_counter()
+    await gather_limited(
+        [
+            lambda e=e: publishing.default_exchange.publish(
+                aio_pika.Message(
+                    e.model_dump_json().encode(),
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=str(e.event_id),
+                ),
+                routing_key=name,
+            )
+            for e in batch
+        ],
+        concurrency,
+    )
+    await done.wait()
+    elapsed = time.perf_counter() - started
+    await queue.delete(if_unused=False, if_empty=False)
     await connection.close()
     return count / elapsed
 
@@ -141,10 +224,9 @@ def main() -> None:
     mode, broker, url, count, concurrency = sys.argv[1:6]
     if mode == "service":
         rate = asyncio.run(service(broker, url, int(count), int(concurrency)))
-    elif broker == "redis":
-        rate = asyncio.run(raw_redis(url, int(count), int(concurrency)))
     else:
-        rate = asyncio.run(raw_nats(url, int(count), int(concurrency)))
+        raw = {"redis": raw_redis, "nats": raw_nats, "rabbitmq": raw_rabbitmq}[broker]
+        rate = asyncio.run(raw(url, int(count), int(concurrency)))
     print(json.dumps({"rate": rate}))
 
 
