@@ -9,6 +9,8 @@ from typing import Any
 
 from faststream import ContextRepo
 
+from .events import DEAD_LETTER_ATTEMPTS_HEADER
+
 GRACEFUL_TIMEOUT_SECONDS = 10.0
 # Messages taken from the broker at once (Redis, NATS, Kafka). A batch costs the
 # framework's per-message work once instead of per message; its events are still
@@ -38,3 +40,9 @@ def batch_headers_of_current_message(context: ContextRepo) -> list[Mapping[str, 
 def consumer_name() -> str:
     """This process's name within consumer groups."""
     return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def attempts_reason(headers: Mapping[str, str]) -> str:
+    """What a dead letter's headers say of why it is one: `failed 3 attempts`, or ""."""
+    attempts = headers.get(DEAD_LETTER_ATTEMPTS_HEADER)
+    return f"failed {attempts} attempts" if attempts else ""

@@ -1,13 +1,16 @@
 """The events this service publishes and consumes, and the channels they travel on."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
 REQUEST_ID_HEADER = "x-request-id"
 MESSAGE_ID_HEADER = "x-message-id"
+DEAD_LETTER_ATTEMPTS_HEADER = "x-dead-letter-attempts"  # how often the handler failed
+_REPLAYED_HEADERS = (REQUEST_ID_HEADER, MESSAGE_ID_HEADER, "traceparent", "tracestate")
 
 
 class Event(BaseModel):
@@ -79,3 +82,21 @@ class Subscription:
     @property
     def dead_letter(self) -> str:
         return f"{self.group}.{self.event}.dead-letter"
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message the service gave up on, as its broker keeps it (`dead-letters` command)."""
+
+    id: str  # the message id: the event's id
+    channel: str  # where it was published, and where a replay publishes it again
+    payload: dict[str, Any]
+    headers: dict[str, str]
+    at: str = ""  # when it was dead-lettered (ISO 8601), where the broker records it
+    reason: str = ""  # what is known of why: attempts, the broker's reason
+    locator: str = field(default="", repr=False)  # the broker's handle: entry id, sequence
+
+    def replay_headers(self) -> dict[str, str]:
+        """The headers a replay carries again: the ids and the trace context, not the
+        broker's own bookkeeping."""
+        return {name: self.headers[name] for name in _REPLAYED_HEADERS if name in self.headers}

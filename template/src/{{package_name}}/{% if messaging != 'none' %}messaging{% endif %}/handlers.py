@@ -25,7 +25,7 @@ from opentelemetry import propagate, trace
 from pydantic import BaseModel, ValidationError
 
 from . import metrics
-from .events import REQUEST_ID_HEADER, ItemCreated
+from .events import DEAD_LETTER_ATTEMPTS_HEADER, REQUEST_ID_HEADER, ItemCreated
 from .inbox import Claim, Inbox
 
 logger = structlog.stdlib.get_logger(__name__)
@@ -229,6 +229,7 @@ class EventHandler(Generic[E]):
 
     async def _give_up(self, event: E, headers: Mapping[str, Any], message_id: str) -> None:
         await self._done(message_id)
+        headers = {**headers, DEAD_LETTER_ATTEMPTS_HEADER: str(self.max_attempts)}
         try:
             await self.dead_letter(event, headers)
         except RejectedToDeadLetter:  # the broker dead-letters it once rejected

@@ -1,0 +1,114 @@
+"""Dead letters an operator can work with: a generated service's `dead-letters` command
+lists, shows and replays what it gave up on, on the real Redis, RabbitMQ and NATS."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import assert_ok, render
+
+DRIVER = Path(__file__).with_name("dead_letter_driver.py")
+INBOX_REDIS_URL = "redis://127.0.0.1:6379/0"
+BROKER_URLS = {
+    "redis": "redis://127.0.0.1:6379/0",
+    "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/",
+    "nats": "nats://127.0.0.1:4222",
+}
+
+
+def drive(python: Path, project: Path, step: str, *options: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(python), str(DRIVER), step, "--package", "orders", *options],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(project / "src")},
+        timeout=120,
+    )
+    assert_ok(result)
+    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return outcome
+
+
+def dead_letters(
+    python: Path, project: Path, env: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    """`python -m orders dead-letters ARGS`, as an operator runs it."""
+    return subprocess.run(
+        [str(python), "-m", "orders", "dead-letters", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(project / "src"), **env},
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("broker", sorted(BROKER_URLS))
+def test_a_dead_letter_is_listed_shown_and_replayed_once_then_gone(
+    copie: Any, service_python: Path, broker: str
+) -> None:
+    project = render(copie, messaging=broker)
+    url = BROKER_URLS[broker]
+    prefix = f"dl{uuid.uuid4().hex[:8]}."
+    options = ["--url", url, "--prefix", prefix]
+    env = {"ORDERS_BROKER_URL": url, "ORDERS_CHANNEL_PREFIX": prefix}
+    if broker == "rabbitmq":  # ids shared across processes, so the release matters
+        options += ["--inbox-redis-url", INBOX_REDIS_URL]
+        env["ORDERS_INBOX_REDIS_URL"] = INBOX_REDIS_URL
+    try:
+        poisoned = drive(service_python, project, "poison", *options)
+        assert poisoned["dead_lettered"], poisoned
+        event_id = poisoned["event_id"]
+
+        listed = dead_letters(service_python, project, env, "list", "--json")
+        assert_ok(listed)
+        letters = json.loads(listed.stdout)
+        assert [letter["id"] for letter in letters] == [event_id]
+        assert letters[0]["channel"] == f"{prefix}orders.items.created"
+        assert letters[0]["at"]
+        text = dead_letters(service_python, project, env, "list")
+        assert_ok(text)
+        assert text.stdout.split()[0] == event_id
+
+        shown = dead_letters(service_python, project, env, "show", event_id)
+        assert_ok(shown)
+        letter = json.loads(shown.stdout)
+        assert letter["payload"]["name"] == "poison"
+        assert letter["payload"]["event_id"] == event_id
+        assert letter["headers"]["x-message-id"] == event_id
+
+        unknown = dead_letters(service_python, project, env, "replay", str(uuid.uuid4()))
+        assert unknown.returncode == 2
+        assert len(unknown.stderr.strip().splitlines()) == 1
+
+        which = ["--all"] if broker == "nats" else [event_id]  # both ways, one broker each
+        replayed = dead_letters(service_python, project, env, "replay", *which)
+        assert_ok(replayed)
+        assert event_id in replayed.stdout
+
+        handled = drive(service_python, project, "handle", *options, "--event-id", event_id)
+        assert handled == {"side_effects": 1, "duplicates": 0, "dead_lettered": 0}
+        after = dead_letters(service_python, project, env, "list", "--json")
+        assert_ok(after)
+        assert json.loads(after.stdout) == []
+    finally:
+        drive(service_python, project, "remove", *options)  # the Redis inbox too
+
+
+def test_an_unreachable_broker_fails_with_one_line_and_exit_1(
+    copie: Any, service_python: Path
+) -> None:
+    project = render(copie, messaging="redis")
+    env = {"ORDERS_BROKER_URL": "redis://127.0.0.1:9/0"}
+    result = dead_letters(service_python, project, env, "list")
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("error: ")
