@@ -55,9 +55,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return two_version_history(tmp_path_factory.mktemp("history"))
 
 
-@pytest.fixture(scope="session")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One service made by `mio new` at BASE, copied by tests that change it."""
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory, checkout_history: Path) -> Path:
+    """One service made by `mio new` at BASE (this checkout's template, as the trial
+    history's BASE is), copied by tests that change it."""
     made = tmp_path_factory.mktemp("made")
     return create_service({"service_name": "orders"}, made / "orders").path
 
