@@ -42,13 +42,28 @@ def attempt(action: Callable[[Path], T], path: Path) -> Outcome[T]:
     return Outcome(path, result=result, exit_code=code if isinstance(code, int) else 0)
 
 
+def distinct(paths: Sequence[Path]) -> list[Path]:
+    """``paths`` without repeats of one folder, however spelled (``dup``, ``dup/``,
+    ``./dup``, a symbolic link to it): the first spelling is kept, in order."""
+    seen: set[str] = set()
+    kept = []
+    for path in paths:
+        key = os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
+
+
 def run_each(
     action: Callable[[Path], T], paths: Sequence[Path], *, workers: int | None = None
 ) -> list[Outcome[T]]:
     """``action`` on every path, in parallel processes; outcomes in the order of ``paths``.
 
     ``action`` must be picklable: a module-level function, or a ``functools.partial`` of one.
+    A folder named twice is acted on once (:func:`distinct`).
     """
+    paths = distinct(paths)
     if len(paths) <= 1:
         return [attempt(action, path) for path in paths]
     workers = workers or min(len(paths), (os.cpu_count() or 1) + 1)

@@ -127,14 +127,14 @@ def update_service(
     report = UpdateReport(service.path, service.version, target, answers=changes, dry_run=dry_run)
     if service.source != TEMPLATE_SOURCE:
         report.source = (service.source, TEMPLATE_SOURCE)
+    if not report.changed:  # up to date: nothing to run, whatever the tree holds
+        return report
     if is_dirty(service):
         raise InvalidInput(
             f"{service.path}: the service's folder has uncommitted changes or untracked files;"
             " an update needs it clean so you can review its diff",
             hint="commit or stash your changes in it, then run it again",
         )
-    if not report.changed:
-        return report
     with tempfile.TemporaryDirectory(prefix="mio-update-") as tmp:
         shadow = isolate(service, Path(tmp) / "service")
         _apply(shadow, report, new_answers, bundle)

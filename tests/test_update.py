@@ -298,13 +298,16 @@ def test_check_reports_behind_missing_and_ok(
     assert current.exit_code == 0 and f"ok (template {BASE})" in current.output
 
 
-def test_a_dirty_tree_is_refused_even_when_up_to_date(tmp_path: Path) -> None:
-    from scaffold.generate import create_service
+def test_an_up_to_date_service_is_up_to_date_even_with_uncommitted_changes(
+    cli: CliRunner, service: Path
+) -> None:
+    assert cli.invoke(app, ["update", str(service)]).exit_code == 0  # not committed
+    (service / "notes.txt").write_text("mine\n")
+    status = git(service, "status", "--porcelain")
 
-    project = create_service({"service_name": "orders"}, tmp_path / "orders").path
-    (project / "notes.txt").write_text("mine\n")
-    result = CliRunner().invoke(app, ["update", str(project)])
-    assert result.exit_code == 2, result.output
-    assert "uncommitted changes" in result.output
-    assert (project / "notes.txt").read_text() == "mine\n"
-    assert git(project, "status", "--porcelain").strip() == "?? notes.txt"
+    again = cli.invoke(app, ["update", str(service)])
+
+    assert again.exit_code == 0, again.output
+    assert f"up to date at {NEXT}, nothing to do" in again.output
+    assert git(service, "status", "--porcelain") == status
+    assert (service / "notes.txt").read_text() == "mine\n"

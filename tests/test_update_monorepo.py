@@ -177,3 +177,16 @@ def test_the_result_is_copiers_in_a_repository_of_its_own(
 
     assert files(service) == files(alone)
     assert status(tmp_path / "mono", "services/svc/") == status(alone)
+
+
+def test_a_service_named_twice_is_updated_once(
+    cli: CliRunner, rendered: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (service,) = make_repo(tmp_path / "mono", rendered, ["dup"])
+    monkeypatch.chdir(service.parent)
+
+    result = cli.invoke(app, ["update", "dup", "dup/", "./dup"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.count("updated v0.1.0 -> v0.2.0") == 1
+    assert "up to date" not in result.output and version(service) == NEW

@@ -136,10 +136,11 @@ def report_one(action: Callable[[Path], Any], path: Path) -> NoReturn:
 def report_each(action: Callable[[Path], Any], paths: list[Path] | None, verb: str) -> NoReturn:
     """Run ``action`` on each service (the current directory by default), print each
     report and a total line, exit with the worst code."""
-    from scaffold.batch import overall_exit_code, run_each
+    from scaffold.batch import distinct, overall_exit_code, run_each
     from scaffold.reports import update_summary
 
-    if not paths or len(paths) == 1:
+    paths = distinct(paths or [])
+    if len(paths) <= 1:
         report_one(action, (paths or [Path(".")])[0])
     outcomes = run(lambda: run_each(action, paths or []))
     echo(update_summary(outcomes))
