@@ -70,6 +70,8 @@ class UpdateReport:
     dry_run: bool = False
     #: `pyproject.toml` holds conflict markers: run `uv lock` once they are resolved.
     lock_pending: bool = False
+    #: Files the owner deleted that the new version changes: left deleted, change skipped.
+    skipped_deleted: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:

@@ -20,6 +20,7 @@ A service recording a former template source is re-pointed to the current one.
     "mio update",
     "mio update services/orders services/billing --dry-run",
     "mio update --to v0.1.0",
+    "mio update services/* --json",
 )
 
 
@@ -29,7 +30,15 @@ def update_command(
         str | None, typer.Option("--to", help="Template version to go to (default: the newest).")
     ] = None,
     dry_run: DryRunOption = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Print one JSON document: the exit code, and per service its status,"
+            " versions and files (docs/updates.md lists the fields).",
+        ),
+    ] = False,
 ) -> None:
     from scaffold.update import update_service
 
-    report_each(partial(update_service, to=to, dry_run=dry_run), paths, "update")
+    report_each(partial(update_service, to=to, dry_run=dry_run), paths, "update", as_json=as_json)
