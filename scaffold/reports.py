@@ -56,7 +56,17 @@ def _update_block(outcome: Outcome[UpdateReport]) -> str:
         f"  kept      {name} (you edited it; the template no longer has it: review or delete it)"
         for name in report.kept
     ]
+    lines += [
+        f"  skipped   {name} (you deleted it; the new version changes it: restore it if you"
+        " want the change)"
+        for name in report.skipped_deleted
+    ]
     lines += [f"  CONFLICT  {name}" for name in report.conflicts]
+    if report.newer and report.answers:
+        lines.append(
+            f"  note: done at {report.to_version}, the service's template version; the installed"
+            f" template is {report.newer}: run `mio update` to go there"
+        )
     if report.conflicts and report.dry_run:
         lines.append(
             "  (dry run: nothing was written; the update would leave conflict markers"

@@ -28,6 +28,7 @@ from typing import Any
 
 from scaffold import git
 from scaffold.answers_file import ANSWERS_FILE
+from scaffold.deleted_files import skipped_deletions
 from scaffold.edit_protection import OldVersion, protect_edits
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
 from scaffold.history import history_bundle, offline_template, released_versions
@@ -72,6 +73,9 @@ class UpdateReport:
     lock_pending: bool = False
     #: Files the owner deleted that the new version changes: left deleted, change skipped.
     skipped_deleted: list[str] = field(default_factory=list)
+    #: The newest installed template version, when it is newer than ``to_version``
+    #: (`mio add`/`remove` stay at the service's version: `mio update` goes further).
+    newer: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -127,6 +131,9 @@ def update_service(
         if service.answers.get(key) != value
     }
     report = UpdateReport(service.path, service.version, target, answers=changes, dry_run=dry_run)
+    newest = released_versions(bundle)[-1]
+    if parse_version(newest) > parse_version(target):
+        report.newer = newest
     if service.source != TEMPLATE_SOURCE:
         report.source = (service.source, TEMPLATE_SOURCE)
     if not report.changed:  # up to date: nothing to run, whatever the tree holds
@@ -205,6 +212,12 @@ def _apply(
                 _sort_changes(service, report)
                 if report.removed:
                     _protect_edits(service, report, bundle)
+                report.skipped_deleted = skipped_deletions(
+                    service.path,
+                    OldVersion(TEMPLATE_SOURCE, bundle, report.from_version, service.answers),
+                    report.to_version,
+                    answers,
+                )
                 _relock(service, report)
             if report.source:
                 _record_source(service.path / ANSWERS_FILE, report.source[1])

@@ -238,6 +238,19 @@ def test_a_failed_update_is_rolled_back(service: Path, tmp_path: Path) -> None:
     assert recorded_version(service) == BASE and "secrets/" in (service / DROPPED).read_text()
 
 
+def test_add_on_a_service_behind_says_so_and_names_the_newer_version(
+    cli: CliRunner, service: Path
+) -> None:
+    result = cli.invoke(app, ["add", "retry", "--path", str(service)])
+
+    assert result.exit_code == 0, result.output
+    assert recorded_version(service) == BASE  # the pattern comes at the service's version
+    assert (
+        f"note: done at {BASE}, the service's template version; the installed template is"
+        f" {NEXT}: run `mio update` to go there"
+    ) in result.output
+
+
 def test_bad_versions_are_refused(cli: CliRunner, service: Path) -> None:
     result = cli.invoke(app, ["update", "--to", "v9.9.9", str(service)])
     assert result.exit_code == 2 and "not a released template version" in result.output

@@ -190,3 +190,24 @@ def test_a_service_named_twice_is_updated_once(
     assert result.exit_code == 0, result.output
     assert result.output.count("updated v0.1.0 -> v0.2.0") == 1
     assert "up to date" not in result.output and version(service) == NEW
+
+
+def test_a_template_change_to_a_file_the_owner_deleted_is_reported(
+    cli: CliRunner, rendered: Path, tmp_path: Path
+) -> None:
+    (service,) = make_repo(tmp_path / "mono", rendered, ["svc"])
+    (service / CHANGED).unlink()  # NEW changes it
+    (service / "README.md").unlink()  # NEW leaves it as it was
+    commit_all(tmp_path / "mono")
+
+    result = cli.invoke(app, ["update", "--json", str(service)])
+
+    assert result.exit_code == 0, result.output
+    (item,) = __import__("json").loads(result.stdout)["services"]
+    assert item["skipped_deleted"] == [CHANGED]
+    assert not (service / CHANGED).exists() and not (service / "README.md").exists()
+    git(tmp_path / "mono", "checkout", "--quiet", "--", ".")
+    git(tmp_path / "mono", "clean", "-fdq")
+    text = cli.invoke(app, ["update", "--dry-run", str(service)])
+    assert f"skipped   {CHANGED} (you deleted it; the new version changes it" in text.output
+    assert "README.md" not in text.output
