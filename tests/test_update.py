@@ -113,7 +113,7 @@ def test_edit_on_a_changed_line_gives_markers_and_exit_3(cli: CliRunner, service
     assert "UU " + CHANGED_FILE in git(service, "status", "--porcelain")
 
     check = cli.invoke(app, ["check", str(service)])
-    assert check.exit_code == 1
+    assert check.exit_code == 3
     assert f"unresolved conflict markers in: {CHANGED_FILE}" in check.output
 
 
