@@ -38,7 +38,8 @@ def edit_answers(project: Path, pattern: str, replacement: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pristine(tmp_path_factory: pytest.TempPathFactory, checkout_history: Path) -> Path:
+    """Made from this checkout's template, as the trial history's BASE is."""
     return create_service({"service_name": "orders"}, tmp_path_factory.mktemp("m") / "orders").path
 
 
