@@ -11,7 +11,8 @@ from scaffold.cli._common import DryRunOption, PathsArgument, report_each
 UPDATE_HELP = """Bring services to the installed template version, keeping their owners' edits.
 
 Copier's 3-way update, with the template history shipped inside mio (no network).
-Each service needs a clean git tree; review the result with `git diff`. Files
+Each service's folder must be clean in git (nothing outside it counts; services
+sharing a repository update independently); review with `git diff`. Files
 where your edits meet template changes get conflict markers (exit 3). Edited
 files the new template renames or drops are carried over or kept, and reported.
 A service recording a former template source is re-pointed to the current one.
