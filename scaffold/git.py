@@ -186,8 +186,12 @@ def restore_to_head(path: Path) -> None:
 
 def status(path: Path) -> list[tuple[str, str]]:
     """``(status, path)`` of every change under ``path``, paths relative to the work tree's
-    root; ``status`` is git's two-letter porcelain code (``??`` untracked, ``UU`` unmerged)."""
+    root; ``status`` is git's two-letter porcelain code (``??`` untracked, ``UU`` unmerged).
+
+    Without git's optional lock on the index: a status run beside an update of a sibling
+    service writing the index must not make that write fail."""
     out = run_git(
+        "--no-optional-locks",
         "status",
         "--porcelain=v1",
         "-z",
