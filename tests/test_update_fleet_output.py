@@ -144,3 +144,36 @@ def test_ctrl_c_lists_what_was_applied_rolled_back_and_not_started(
         assert version(repo / name) == OLD
         assert git(repo, "status", "--porcelain", "--", name) == ""
     assert "Interrupted; nothing was left half-made." in stderr
+
+
+def test_a_progress_bar_when_stderr_is_a_terminal(fleet: Path) -> None:
+    import pty
+
+    terminal, stderr = pty.openpty()
+    run = subprocess.run(
+        [sys.executable, "-m", "scaffold", "update", "services/ok", "services/same"],
+        cwd=fleet,
+        env={**os.environ, "COLUMNS": "120"},
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        timeout=300,
+    )
+    os.close(stderr)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the other end is closed and drained
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(terminal)
+
+    assert run.returncode == 0, shown.decode()
+    screen = shown.decode()
+    assert "100%" in screen and "update" in screen  # rich's bar, labelled
+    assert "services/ok: updated v0.1.0 -> v0.2.0" in screen
+    assert "[1/2]" not in screen  # the plain lines are for logs
+    assert "update: 2 services, 0 not updated, 0 with conflicts" in run.stdout
