@@ -213,7 +213,7 @@ def _apply(
                 if report.removed:
                     _protect_edits(service, report, bundle)
                 report.skipped_deleted = skipped_deletions(
-                    service.path,
+                    report.path,  # the owner's folder: its history, not the isolated copy's
                     OldVersion(TEMPLATE_SOURCE, bundle, report.from_version, service.answers),
                     report.to_version,
                     answers,
