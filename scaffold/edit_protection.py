@@ -150,8 +150,8 @@ def _plain_template_files(
     return plain, fixed
 
 
-def _render(old: OldVersion, target: Path, *, only: list[str]) -> None:
-    """Render the files ``only`` of the old version with its answers into ``target``."""
+def _render(old: OldVersion, target: Path, *, only: Sequence[str] | None = None) -> None:
+    """Render the old version with its answers into ``target``: the files ``only``, or all."""
     from copier import run_copy
 
     run_copy(
@@ -162,8 +162,11 @@ def _render(old: OldVersion, target: Path, *, only: list[str]) -> None:
         defaults=True,
         quiet=True,
         unsafe=False,
-        exclude=["*", *(_exactly(name) for name in only)],
+        exclude=[] if only is None else ["*", *(_exactly(name) for name in only)],
     )
+
+
+render_version = _render
 
 
 def _exactly(name: str) -> str:

@@ -62,14 +62,20 @@ def run_git(
 
 
 def _run(
-    args: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None, binary: bool = False
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    binary: bool = False,
+    stdin: bytes | None = None,
 ) -> subprocess.CompletedProcess[Any]:
-    """The one place mio starts git."""
+    """The one place mio starts git (``stdin``: bytes to feed it, which makes it binary)."""
     return subprocess.run(
         ["git", *args],
         cwd=cwd,
         capture_output=True,
-        text=not binary,
+        text=not binary and stdin is None,
+        input=stdin,
         env={**os.environ, **env} if env else None,
     )
 
@@ -180,8 +186,12 @@ def restore_to_head(path: Path) -> None:
 
 def status(path: Path) -> list[tuple[str, str]]:
     """``(status, path)`` of every change under ``path``, paths relative to the work tree's
-    root; ``status`` is git's two-letter porcelain code (``??`` untracked, ``UU`` unmerged)."""
+    root; ``status`` is git's two-letter porcelain code (``??`` untracked, ``UU`` unmerged).
+
+    Without git's optional lock on the index: a status run beside an update of a sibling
+    service writing the index must not make that write fail."""
     out = run_git(
+        "--no-optional-locks",
         "status",
         "--porcelain=v1",
         "-z",
@@ -235,6 +245,76 @@ def merge_file(ours: Path, base: Path, theirs: Path, labels: Iterable[str]) -> t
     if result.returncode < 0 or result.returncode > 127:  # a count of conflicts otherwise
         raise GitFailed(tuple(argv), theirs.parent, result.stderr.decode(), result.returncode)
     return result.stdout, result.returncode == 0
+
+
+# --- Plumbing: trees, blobs and the index ---------------------------------------------
+
+
+def common_dir(path: Path) -> Path:
+    """The git directory shared by every work tree of the repository holding ``path``."""
+    out = run_git("rev-parse", "--path-format=absolute", "--git-common-dir", cwd=path)
+    return Path(out.strip())
+
+
+def tree_id(repo: Path, revision: str, prefix: str) -> str:
+    """The id of the tree at ``prefix`` (a folder relative to the root, ``""`` the root)
+    in ``revision``."""
+    spec = f"{revision}:{prefix.rstrip('/')}" if prefix else f"{revision}^{{tree}}"
+    return run_git("rev-parse", "--verify", "--quiet", spec, cwd=repo).strip()
+
+
+def check_out_tree(repo: Path, tree: str, message: str) -> None:
+    """Make ``tree`` the index, the files and the one commit of the fresh repository ``repo``
+    (whose object store can reach it)."""
+    run_git("read-tree", tree, cwd=repo)
+    run_git("checkout-index", "--all", "--force", cwd=repo)
+    commit_id = run_git("commit-tree", tree, "-m", message, cwd=repo, env=identity_env(repo))
+    run_git("update-ref", "HEAD", commit_id.strip(), cwd=repo)
+
+
+def borrow_objects(repo: Path, source: Path) -> None:
+    """Let ``repo`` read the objects of the repository holding ``source`` (git alternates)."""
+    alternates = repo / ".git" / "objects" / "info" / "alternates"
+    alternates.parent.mkdir(parents=True, exist_ok=True)
+    alternates.write_text(f"{common_dir(source) / 'objects'}\n", encoding="utf-8")
+
+
+def index_entries(repo: Path, names: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """``(mode, blob id, stage, path)`` of the index entries of ``names`` (all stages)."""
+    if not names:
+        return []
+    out = run_git("ls-files", "--stage", "-z", "--", *names, cwd=repo)
+    entries = []
+    for entry in out.split("\0"):
+        if entry:
+            meta, name = entry.split("\t", 1)
+            mode, blob_id, stage = meta.split()
+            entries.append((mode, blob_id, stage, name))
+    return entries
+
+
+def write_blob(repo: Path, content: bytes) -> str:
+    """Store ``content`` in ``repo``'s object store; its blob id."""
+    argv = ["hash-object", "-w", "--stdin"]
+    result = _run(argv, repo, binary=True, stdin=content)
+    if result.returncode != 0:
+        raise GitFailed(tuple(argv), repo, result.stderr.decode(), result.returncode)
+    return str(result.stdout.decode().strip())
+
+
+def set_index_entries(
+    repo: Path, replaced: Sequence[str], entries: Sequence[tuple[str, str, str, str]]
+) -> None:
+    """Drop the index entries of the paths ``replaced``, then add ``entries`` (as
+    :func:`index_entries` gives them; conflict stages included)."""
+    lines = [f"0 {'0' * 40}\t{name}" for name in replaced]
+    lines += [f"{mode} {blob_id} {stage}\t{name}" for mode, blob_id, stage, name in entries]
+    if not lines:
+        return
+    argv = ["update-index", "-z", "--index-info"]
+    result = _run(argv, repo, binary=True, stdin="".join(f"{line}\0" for line in lines).encode())
+    if result.returncode != 0:
+        raise GitFailed(tuple(argv), repo, result.stderr.decode(), result.returncode)
 
 
 # --- Bundles -----------------------------------------------------------------------

@@ -122,7 +122,7 @@ def suggestion_text(suggestion: Suggestion, name: str) -> str:
     adds = suggestion.add_commands()
     if adds:
         lines += [
-            "Or add to an existing service (commit after each: `mio add` needs a clean git tree):",
+            "Or add to an existing service (commit after each: `mio add` needs a clean folder):",
             *(f"  {command}" for command in adds),
         ]
     return "\n".join(lines)

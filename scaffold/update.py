@@ -6,8 +6,11 @@ new answers) and applies the diff, leaving inline conflict markers where an
 owner's edit meets a template change. mio adds, around it:
 
 - the template history from the installed package (:func:`scaffold.history.offline_template`);
-- checks before a byte is written: a clean git tree, a valid answers file, a
-  released target version that is not a downgrade;
+- checks before a byte is written: a clean service folder (nothing outside it counts),
+  a valid answers file, a released target version that is not a downgrade;
+- isolation: Copier runs on a repository holding only the service's folder, and the
+  result is carried back (:mod:`scaffold.service_repo`), so services sharing a
+  repository update independently;
 - conflict detection: Copier exits 0 with markers in files; mio reports them (exit 3);
 - protection of edited files the template no longer has (:mod:`scaffold.edit_protection`):
   an edited file the new version renames has its edits carried into the new file, one
@@ -19,12 +22,13 @@ from __future__ import annotations
 import re
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scaffold import git
 from scaffold.answers_file import ANSWERS_FILE
+from scaffold.deleted_files import skipped_deletions
 from scaffold.edit_protection import OldVersion, protect_edits
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
 from scaffold.history import history_bundle, offline_template, released_versions
@@ -38,6 +42,7 @@ from scaffold.project import (
     shown_path,
 )
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
+from scaffold.service_repo import carry_back, isolate, repository_lock
 from scaffold.versions import parse_version
 
 _UNMERGED = {"DD", "AU", "UD", "UA", "DU", "AA", "UU"}
@@ -66,6 +71,11 @@ class UpdateReport:
     dry_run: bool = False
     #: `pyproject.toml` holds conflict markers: run `uv lock` once they are resolved.
     lock_pending: bool = False
+    #: Files the owner deleted that the new version changes: left deleted, change skipped.
+    skipped_deleted: list[str] = field(default_factory=list)
+    #: The newest installed template version, when it is newer than ``to_version``
+    #: (`mio add`/`remove` stay at the service's version: `mio update` goes further).
+    newer: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -121,23 +131,41 @@ def update_service(
         if service.answers.get(key) != value
     }
     report = UpdateReport(service.path, service.version, target, answers=changes, dry_run=dry_run)
+    newest = released_versions(bundle)[-1]
+    if parse_version(newest) > parse_version(target):
+        report.newer = newest
     if service.source != TEMPLATE_SOURCE:
         report.source = (service.source, TEMPLATE_SOURCE)
-    if is_dirty(service):  # refused even when there is nothing to do: the rule stays simple
-        raise InvalidInput(
-            f"{service.path}: the git tree has uncommitted changes or untracked files;"
-            " an update needs a clean tree so you can review its diff",
-            hint="commit or stash your changes, then run it again",
-        )
-    if not report.changed:
+    if not report.changed:  # up to date: nothing to run, whatever the tree holds
         return report
-    if not dry_run:
-        return _apply(service, report, new_answers, bundle)
-    with tempfile.TemporaryDirectory(prefix="mio-dry-run-") as tmp:
-        clone = Path(tmp) / "repo"
-        git.clone(service.repo_root, clone, shared=True)
-        shadow = replace(service, path=clone / service.prefix, repo_root=clone)
-        return replace(_apply(shadow, report, new_answers, bundle), path=service.path)
+    if is_dirty(service):
+        raise InvalidInput(
+            f"{service.path}: the service's folder has uncommitted changes or untracked files;"
+            " an update needs it clean so you can review its diff",
+            hint="commit or stash your changes in it, then run it again",
+        )
+    with tempfile.TemporaryDirectory(prefix="mio-update-") as tmp:
+        shadow = isolate(service, Path(tmp) / "service")
+        _apply(shadow, report, new_answers, bundle)
+        if not dry_run:
+            _write_back(shadow, service)
+    return report
+
+
+def _write_back(shadow: Service, service: Service) -> None:
+    """Carry the update made in ``shadow`` into the service's folder; on any failure,
+    return the folder to its last commit (it was clean)."""
+    with repository_lock(service):
+        try:
+            carry_back(shadow, service)
+        except BaseException as exc:
+            _roll_back(service)
+            if isinstance(exc, MioError | KeyboardInterrupt) or not isinstance(exc, Exception):
+                raise
+            raise GenerationFailed(
+                f"{service.path}: the update could not be written and was rolled back,"
+                f" nothing changed: {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 def _target_version(service: Service, to: str | None, bundle: Path, *, keep_version: bool) -> str:
@@ -184,22 +212,28 @@ def _apply(
                 _sort_changes(service, report)
                 if report.removed:
                     _protect_edits(service, report, bundle)
+                report.skipped_deleted = skipped_deletions(
+                    report.path,  # the owner's folder: its history, not the isolated copy's
+                    OldVersion(TEMPLATE_SOURCE, bundle, report.from_version, service.answers),
+                    report.to_version,
+                    answers,
+                )
                 _relock(service, report)
             if report.source:
                 _record_source(service.path / ANSWERS_FILE, report.source[1])
     except BaseException as exc:
-        # The tree was clean: going back to the last commit loses nothing of the owner's.
-        _roll_back(service)
+        # Copier ran in a repository of the service's own (:mod:`scaffold.service_repo`):
+        # the owner's folder is untouched.
         if isinstance(exc, MioError | KeyboardInterrupt):
             raise
         text = str(exc).strip()
         message = text.splitlines()[0] if text else type(exc).__name__
         if isinstance(exc, CopierError) and "validation error" in message.lower():
-            raise InvalidInput(f"{service.path}: {message}") from exc
+            raise InvalidInput(f"{report.path}: {message}") from exc
         if not isinstance(exc, Exception):
             raise
         raise GenerationFailed(
-            f"{service.path}: the update failed and was rolled back, nothing changed:"
+            f"{report.path}: the update failed and was rolled back, nothing changed:"
             f" {type(exc).__name__}: {message}"
         ) from exc
     return report

@@ -88,7 +88,7 @@ def test_installed_next_release_updates_a_service_offline(tmp_path: Path) -> Non
     (service / DROPPED).write_text((service / DROPPED).read_text() + "secrets/\n")
     subprocess.run(["git", "commit", "--quiet", "-am", "owner edit"], cwd=service, check=True)
 
-    behind = run(mio, "check", service, cwd=tmp_path, expect=1)
+    behind = run(mio, "check", service, cwd=tmp_path, expect=4)
     assert f"behind: at {BASE}, the installed template is {NEXT}" in behind
 
     out = run(mio, "update", service, cwd=tmp_path)
@@ -100,5 +100,9 @@ def test_installed_next_release_updates_a_service_offline(tmp_path: Path) -> Non
 
     subprocess.run(["git", "add", "--all"], cwd=service, check=True)
     subprocess.run(["git", "commit", "--quiet", "-m", "update"], cwd=service, check=True)
+    kept = run(mio, "check", service, cwd=tmp_path, expect=5)  # the kept file, to move
+    assert "kept for you to move, then delete" in kept and DROPPED in kept
+    subprocess.run(["git", "rm", "--quiet", DROPPED], cwd=service, check=True)
+    subprocess.run(["git", "commit", "--quiet", "-m", "moved"], cwd=service, check=True)
     assert "ok (template" in run(mio, "check", service, cwd=tmp_path)
     assert f"up to date at {NEXT}" in run(mio, "update", service, cwd=tmp_path)

@@ -55,9 +55,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return two_version_history(tmp_path_factory.mktemp("history"))
 
 
-@pytest.fixture(scope="session")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One service made by `mio new` at BASE, copied by tests that change it."""
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory, checkout_history: Path) -> Path:
+    """One service made by `mio new` at BASE (this checkout's template, as the trial
+    history's BASE is), copied by tests that change it."""
     made = tmp_path_factory.mktemp("made")
     return create_service({"service_name": "orders"}, made / "orders").path
 
@@ -112,7 +113,7 @@ def test_edit_on_a_changed_line_gives_markers_and_exit_3(cli: CliRunner, service
     assert "UU " + CHANGED_FILE in git(service, "status", "--porcelain")
 
     check = cli.invoke(app, ["check", str(service)])
-    assert check.exit_code == 1
+    assert check.exit_code == 3
     assert f"unresolved conflict markers in: {CHANGED_FILE}" in check.output
 
 
@@ -237,6 +238,19 @@ def test_a_failed_update_is_rolled_back(service: Path, tmp_path: Path) -> None:
     assert recorded_version(service) == BASE and "secrets/" in (service / DROPPED).read_text()
 
 
+def test_add_on_a_service_behind_says_so_and_names_the_newer_version(
+    cli: CliRunner, service: Path
+) -> None:
+    result = cli.invoke(app, ["add", "retry", "--path", str(service)])
+
+    assert result.exit_code == 0, result.output
+    assert recorded_version(service) == BASE  # the pattern comes at the service's version
+    assert (
+        f"note: done at {BASE}, the service's template version; the installed template is"
+        f" {NEXT}: run `mio update` to go there"
+    ) in result.output
+
+
 def test_bad_versions_are_refused(cli: CliRunner, service: Path) -> None:
     result = cli.invoke(app, ["update", "--to", "v9.9.9", str(service)])
     assert result.exit_code == 2 and "not a released template version" in result.output
@@ -297,13 +311,16 @@ def test_check_reports_behind_missing_and_ok(
     assert current.exit_code == 0 and f"ok (template {BASE})" in current.output
 
 
-def test_a_dirty_tree_is_refused_even_when_up_to_date(tmp_path: Path) -> None:
-    from scaffold.generate import create_service
+def test_an_up_to_date_service_is_up_to_date_even_with_uncommitted_changes(
+    cli: CliRunner, service: Path
+) -> None:
+    assert cli.invoke(app, ["update", str(service)]).exit_code == 0  # not committed
+    (service / "notes.txt").write_text("mine\n")
+    status = git(service, "status", "--porcelain")
 
-    project = create_service({"service_name": "orders"}, tmp_path / "orders").path
-    (project / "notes.txt").write_text("mine\n")
-    result = CliRunner().invoke(app, ["update", str(project)])
-    assert result.exit_code == 2, result.output
-    assert "uncommitted changes" in result.output
-    assert (project / "notes.txt").read_text() == "mine\n"
-    assert git(project, "status", "--porcelain").strip() == "?? notes.txt"
+    again = cli.invoke(app, ["update", str(service)])
+
+    assert again.exit_code == 0, again.output
+    assert f"up to date at {NEXT}, nothing to do" in again.output
+    assert git(service, "status", "--porcelain") == status
+    assert (service / "notes.txt").read_text() == "mine\n"

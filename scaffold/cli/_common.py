@@ -2,7 +2,8 @@
 pipe, and the options and arguments several commands take."""
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -133,20 +134,66 @@ def report_one(action: Callable[[Path], Any], path: Path) -> NoReturn:
     raise typer.Exit(report.exit_code)
 
 
-def report_each(action: Callable[[Path], Any], paths: list[Path] | None, verb: str) -> NoReturn:
-    """Run ``action`` on each service (the current directory by default), print each
-    report and a total line, exit with the worst code."""
-    from scaffold.batch import overall_exit_code, run_each
-    from scaffold.reports import update_summary
+def report_each(
+    action: Callable[[Path], Any], paths: list[Path] | None, verb: str, *, as_json: bool = False
+) -> NoReturn:
+    """Run ``action`` on each service (the current directory by default): a line per
+    service as it finishes (a progress bar on a terminal), each report, and a closing
+    summary naming the services that need attention; exit with the worst code. With
+    ``as_json``, one JSON document instead. Ctrl-C lists what was applied, rolled back and
+    not started, then stops."""
+    from scaffold.batch import RunStopped, distinct, overall_exit_code, run_each
+    from scaffold.reports import closing_summary, stopped_summary, update_json, update_summary
 
-    if not paths or len(paths) == 1:
-        report_one(action, (paths or [Path(".")])[0])
-    outcomes = run(lambda: run_each(action, paths or []))
-    echo(update_summary(outcomes))
-    failed = sum(1 for o in outcomes if o.error)
-    conflicted = sum(1 for o in outcomes if o.result is not None and o.result.conflicts)
-    echo(f"{verb}: {len(outcomes)} services, {failed} not updated, {conflicted} with conflicts")
+    paths = distinct(paths or [Path(".")])
+    if len(paths) == 1 and not as_json:
+        report_one(action, paths[0])
+    with _progress(len(paths), verb) as on_done:
+        try:
+            outcomes = run(lambda: run_each(action, paths, on_done=on_done))
+        except RunStopped as stop:
+            finished = [o for o in stop.outcomes if o.started and not o.interrupted]
+            echo(update_json(stop.outcomes) if as_json else update_summary(finished))
+            typer.echo(stopped_summary(stop.outcomes), err=True)
+            raise
+    if as_json:
+        echo(update_json(outcomes))
+    else:
+        echo(update_summary(outcomes))
+        echo(closing_summary(outcomes, verb))
     raise typer.Exit(overall_exit_code(outcomes))
+
+
+@contextmanager
+def _progress(total: int, verb: str) -> Iterator[Callable[[Any], None]]:
+    """What to call as each of ``total`` services finishes: a progress bar on stderr when
+    it is a terminal, else a line per service (CI logs); nothing for a single service."""
+    from scaffold.reports import progress_line
+
+    if total <= 1:
+        yield lambda outcome: None
+        return
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True)) as bar:
+            task = bar.add_task(verb, total=total)
+
+            def advance(outcome: Any) -> None:
+                bar.console.print(progress_line(outcome), markup=False, highlight=False)
+                bar.advance(task)
+
+            yield advance
+        return
+    done = 0
+
+    def line(outcome: Any) -> None:
+        nonlocal done
+        done += 1
+        typer.echo(f"[{done}/{total}] {progress_line(outcome)}", err=True)
+
+    yield line
 
 
 # --- Output ---------------------------------------------------------------------------

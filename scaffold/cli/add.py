@@ -26,7 +26,7 @@ from scaffold.cli._common import (
 ADD_HELP = """Add a catalog pattern to a service, in place, at its current template version.
 
 The pattern's files, dependencies and settings arrive through the same 3-way
-update as `mio update`, so the service's git tree must be clean.
+update as `mio update`, so the service's folder must be clean in git.
 
 With --consumes (and no PATTERN) the service consumes other services' events:
 each event's model comes from its producer's asyncapi.json, found in a sibling

@@ -8,9 +8,10 @@ import typer
 from scaffold.cli._choices import examples
 from scaffold.cli._common import PathsArgument, echo, run
 
-CHECK_HELP = """Check services for CI: exit 1 when any is behind the installed template
-version, holds unresolved conflict markers, or has a missing or unreadable answers file;
-exit 2 when an answer in it breaks a rule of the template (named in the report).
+CHECK_HELP = """Check services for CI, one exit code per finding (the most urgent wins):
+0 up to date; 1 cannot be checked (no answers file, not in git, unknown version);
+2 an answer breaks a rule of the template; 3 unresolved conflict markers; 4 behind the
+installed template version; 5 files an update kept for you to move, then delete.
 
 """ + examples("mio check", "mio check services/* --json")
 
