@@ -268,7 +268,8 @@ def test_the_broker_follows_the_answers() -> None:
         return data["answers_for_template"].get("messaging")
 
     assert broker() is None
-    assert broker("--deferred-work", "--no-durable-events") == "memory"
+    # memory:// is for tests and local runs only: never suggested for a service.
+    assert broker("--deferred-work", "--no-durable-events") == "nats"
     assert broker("--deferred-work") == "rabbitmq"  # durable by default
     assert broker("--fan-out", "--no-durable-events") == "nats"
     assert broker("--fan-out", "--ordered-events") == "kafka"
@@ -277,9 +278,9 @@ def test_the_broker_follows_the_answers() -> None:
 def test_trade_offs_of_other_brokers_are_left_out() -> None:
     data = suggest_json("--defaults", "--deferred-work", "--no-durable-events")
     (messaging,) = [p for p in data["patterns"] if p["id"] == "async-messaging"]
-    assert any(t.startswith("memory:") for t in messaging["tradeoffs"])
+    assert any(t.startswith("nats:") for t in messaging["tradeoffs"])
     assert not any(
-        t.startswith(("redis", "rabbitmq:", "nats:", "kafka:")) for t in messaging["tradeoffs"]
+        t.startswith(("redis:", "rabbitmq:", "memory:", "kafka:")) for t in messaging["tradeoffs"]
     )
 
 
