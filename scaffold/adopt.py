@@ -79,6 +79,8 @@ class AdoptReport:
     closest: Candidate | None = None
     #: Every released version compared, oldest first.
     candidates: list[Candidate] = field(default_factory=list)
+    #: Released versions that refuse the service's answers (not compared).
+    unrenderable: list[str] = field(default_factory=list)
     already: bool = False
     dry_run: bool = False
 
@@ -102,6 +104,7 @@ class AdoptReport:
             "source": {"before": self.source_before, "after": TEMPLATE_SOURCE},
             "commit": {"before": self.commit_before, "after": self.version},
             "already_adopted": self.already,
+            "unrenderable": self.unrenderable,
             "dry_run": self.dry_run,
             "exact": bool(self.closest and self.closest.exact),
             "closest": self.closest.version if self.closest else None,
@@ -151,16 +154,31 @@ def adopt_service(
             f"--at {at}: not a released template version; released: {', '.join(versions)}"
         )
     report = AdoptReport(path, data["_src_path"], data.get("_commit"), dry_run=dry_run)
-    if data["_src_path"] == TEMPLATE_SOURCE and data.get("_commit") in versions and at is None:
+    if data["_src_path"] == TEMPLATE_SOURCE and data.get("_commit") in versions:
+        if at is not None and template_tag(at) != data["_commit"]:
+            raise InvalidInput(
+                f"--at {at}: {path} is already adopted at {data['_commit']};"
+                " adopting never moves a managed service's version",
+                hint="mio update --to VERSION moves it forward",
+            )
         report.already, report.version = True, data["_commit"]
         return report
     written = _last_written(repo_root, prefix)
+    renders = _renders(answers, versions, bundle)
+    report.unrenderable = [version for version, files in renders if files is None]
     report.candidates = [
-        _compare(version, rendered, repo_root, prefix, written)
-        for version, rendered in _renders(answers, versions, bundle)
+        _compare(version, files, repo_root, prefix, written)
+        for version, files in renders
+        if files is not None
     ]
     if not report.candidates:
-        raise InvalidInput(f"no released template versions in {bundle}", hint="reinstall mio")
+        raise InvalidInput(
+            f"{path}: no released template version renders with its answers"
+            f" (released: {', '.join(versions) or 'none'})",
+            hint="check the answers in " + ANSWERS_FILE,
+        )
+    if at is not None and template_tag(at) in report.unrenderable:
+        raise InvalidInput(f"--at {at}: that version does not render with the service's answers")
     report.closest = min(
         reversed(report.candidates), key=lambda c: c.distance
     )  # the newest among equals
@@ -227,23 +245,29 @@ def _last_written(repo_root: Path, prefix: str) -> str:
 
 def _renders(
     answers: dict[str, Any], versions: list[str], bundle: Path
-) -> list[tuple[str, dict[str, bytes]]]:
-    """Each released version rendered with ``answers``: its files (the answers file aside)."""
+) -> list[tuple[str, dict[str, bytes] | None]]:
+    """Each released version rendered with ``answers``: its files (the answers file aside),
+    or None for a version that refuses them."""
     from copier import run_copy
+    from copier.errors import CopierError
 
-    renders = []
+    renders: list[tuple[str, dict[str, bytes] | None]] = []
     with tempfile.TemporaryDirectory(prefix="mio-adopt-") as tmp, offline_template(bundle):
         for version in versions:
             target = Path(tmp) / version
-            run_copy(
-                src_path=TEMPLATE_SOURCE,
-                dst_path=target,
-                data=answers,
-                vcs_ref=version,
-                defaults=True,
-                unsafe=False,
-                quiet=True,
-            )
+            try:
+                run_copy(
+                    src_path=TEMPLATE_SOURCE,
+                    dst_path=target,
+                    data=answers,
+                    vcs_ref=version,
+                    defaults=True,
+                    unsafe=False,
+                    quiet=True,
+                )
+            except CopierError:  # an answer that version refuses: it cannot be the one
+                renders.append((version, None))
+                continue
             files = {
                 file.relative_to(target).as_posix(): file.read_bytes()
                 for file in sorted(target.rglob("*"))

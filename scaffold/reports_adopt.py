@@ -16,9 +16,8 @@ def adopt_text(report: AdoptReport) -> str:
     where = shown(report.path)
     if report.already:
         return f"{where}: already adopted: {TEMPLATE_SOURCE} at {report.version}, nothing to do"
-    lines = []
-    for candidate in report.candidates:
-        lines.append(f"  {candidate.version}: {_comparison(candidate)}")
+    lines = [f"  {c.version}: {_comparison(c)}" for c in report.candidates]
+    lines += [f"  {version}: refuses the service's answers" for version in report.unrenderable]
     closest = report.closest
     if report.version is None:
         assert closest is not None

@@ -65,3 +65,6 @@ def test_adopt_finds_the_release_and_mio_takes_over(service: Path) -> None:
 
     again = runner.invoke(app, ["adopt", str(service)])
     assert again.exit_code == 0 and "already adopted" in again.output, again.output
+    back = runner.invoke(app, ["adopt", str(service), "--at", BASE])
+    assert back.exit_code == 2 and f"already adopted at {NEXT}" in back.output, back.output
+    assert read_answers_file(service)["_commit"] == NEXT
