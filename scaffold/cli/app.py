@@ -8,6 +8,7 @@ from scaffold import __version__
 from scaffold.cli._choices import examples
 from scaffold.cli._process import state
 from scaffold.cli.add import ADD_HELP, add_command
+from scaffold.cli.adopt import ADOPT_HELP, adopt_command
 from scaffold.cli.check import CHECK_HELP, check_command
 from scaffold.cli.explain import EXPLAIN_HELP, explain_command
 from scaffold.cli.fleet import fleet_app
@@ -30,6 +31,7 @@ app = typer.Typer(
             "mio update services/orders services/billing",
             "mio add retry --path services/orders",
             "mio check services/*",
+            "mio adopt services/legacy --dry-run",
             "mio gateway build services/ --engine nginx --output gateway",
             "mio fleet check services/ --json",
             "mio explain src/orders/resilience/retry.py",
@@ -44,6 +46,7 @@ app.command("update", help=UPDATE_HELP)(update_command)
 app.command("add", help=ADD_HELP)(add_command)
 app.command("remove", help=REMOVE_HELP)(remove_command)
 app.command("check", help=CHECK_HELP)(check_command)
+app.command("adopt", help=ADOPT_HELP)(adopt_command)
 app.add_typer(gateway_app, name="gateway")
 app.add_typer(fleet_app, name="fleet")
 app.command("explain", help=EXPLAIN_HELP)(explain_command)
