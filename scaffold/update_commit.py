@@ -6,8 +6,8 @@ written into the owner's repository), and ``commit-tree`` plus ``update-ref`` re
 So ``--branch NAME`` never touches the owner's working tree or index: NAME is created from
 ``HEAD`` when missing, and each service's commit goes on top of it (in a monorepo, one
 branch per repository, one commit per service). On the current branch (``--commit`` alone,
-or ``--branch`` naming it) the update is first written into the folder as usual, so the
-index and files already match the new commit.
+or ``--branch`` naming it) the update is first written into the folder as usual, and the
+index then records the commit's files for the service's paths.
 """
 
 from __future__ import annotations
@@ -33,24 +33,22 @@ def commit_update(shadow: Service, service: Service, message: str, branch: str |
     git.add_all(shadow.path)
     entries = git.index_entries(shadow.path, names)
     moved = {blob: git.write_blob(repo, git.blob(shadow.path, blob)) for _, blob, _, _ in entries}
+    replaced = [service.prefix + name for name in names]
+    added = [
+        (mode, moved[blob], stage, service.prefix + name) for mode, blob, stage, name in entries
+    ]
     ref = f"refs/heads/{branch}" if branch else "HEAD"
     exists = git.run_git("rev-parse", "--verify", "--quiet", ref, cwd=repo, check=False).strip()
     base = exists or git.run_git("rev-parse", "--verify", "HEAD", cwd=repo).strip()
     with tempfile.TemporaryDirectory(prefix="mio-commit-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index"), **git.identity_env(repo)}
         git.run_git("read-tree", base, cwd=repo, env=env)
-        git.set_index_entries(
-            repo,
-            [service.prefix + name for name in names],
-            [
-                (mode, moved[blob], stage, service.prefix + name)
-                for mode, blob, stage, name in entries
-            ],
-            env=env,
-        )
+        git.set_index_entries(repo, replaced, added, env=env)
         tree = git.run_git("write-tree", cwd=repo, env=env).strip()
     commit = git.run_git("commit-tree", tree, "-p", base, "-m", message, cwd=repo, env=env).strip()
     git.run_git("update-ref", "-m", "mio update", ref, commit, exists or "0" * 40, cwd=repo)
+    if not branch:  # the index now matches the commit in the service's folder
+        git.set_index_entries(repo, replaced, added)
     return commit
 
 
