@@ -158,6 +158,8 @@ def closing_summary(outcomes: Sequence[Outcome[UpdateReport]], verb: str) -> str
             why = f"conflict markers in {names}" + (
                 " (dry run: none written)" if outcome.result.dry_run else ""
             )
+            if outcome.result.not_written and not outcome.result.dry_run:
+                why = f"conflicts in {names}; {outcome.result.not_written}, nothing written"
         else:
             why = f"{word}: {_reason(outcome)}"
         lines.append(f"  {shown(outcome.path)}: {why}")

@@ -142,6 +142,10 @@ def update_service(
     branch, nothing is written).
     """
     service = open_service(path)  # its answers file is checked there
+    if branch is not None:
+        from scaffold.update_commit import check_branch_name
+
+        check_branch_name(service.repo_root, branch)
     bundle = history_bundle(bundle)
     target = _target_version(service, to, bundle, keep_version=data is not None)
     if data:

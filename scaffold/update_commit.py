@@ -16,7 +16,18 @@ import tempfile
 from pathlib import Path
 
 from scaffold import git
+from scaffold.errors import InvalidInput
 from scaffold.project import Service
+
+
+def check_branch_name(repo: Path, name: str) -> None:
+    """Refuse a ``--branch`` name git would not accept, before any work."""
+    out = git.run_git("check-ref-format", "--branch", name, cwd=repo, check=False)
+    if not out.strip() or name.startswith("-"):
+        raise InvalidInput(
+            f"--branch {name}: not a valid git branch name",
+            hint="use letters, digits, '-', '_' and '/', e.g. mio/template-update",
+        )
 
 
 def current_branch(repo: Path) -> str | None:

@@ -125,12 +125,34 @@ def test_commit_alone_with_conflicts_writes_the_markers_and_does_not_commit(repo
 
 
 def test_failing_tests_commit_nothing(repo: Path) -> None:
+    failing = "python -c 'raise SystemExit(1)'"
     result = runner.invoke(
-        app,
-        ["update", "services/a", "--test", "--test-command", "python -c 'raise SystemExit(1)'"]
-        + ["--branch", "mio/up"],
+        app, ["update", "services/a", "--test", "--test-command", failing, "--branch", "mio/up"]
     )
 
     assert result.exit_code == 6, result.output
     assert not git(repo, "branch", "--list", "mio/up").strip()
+    assert status(repo) == []
+
+
+def test_a_branch_name_git_refuses_is_refused_before_any_work(repo: Path) -> None:
+    result = runner.invoke(app, ["update", "services/a", "--branch", "bad..name"])
+
+    assert result.exit_code == 2, result.output
+    assert "--branch bad..name: not a valid git branch name" in result.output
+    assert status(repo) == [] and not git(repo, "branch", "--list", "bad*").strip()
+
+
+def test_the_summary_says_a_conflicted_service_was_left_off_the_branch(repo: Path) -> None:
+    clash(repo / "services" / "b")
+    commit_all(repo)
+
+    result = runner.invoke(app, ["update", "services/a", "services/b", "--branch", "mio/up"])
+
+    assert result.exit_code == 3, result.output
+    assert (
+        "  services/b: conflicts in app.py; conflicts: not committed on mio/up, nothing written"
+        in result.stdout
+    )
+    assert len(git(repo, "rev-list", "HEAD..mio/up").split()) == 1
     assert status(repo) == []
