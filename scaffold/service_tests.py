@@ -36,7 +36,7 @@ class TestRun:
     log: Path
 
 
-def test_words(command: str | None, service_folder: Path) -> tuple[str, ...]:
+def command_words(command: str | None, service_folder: Path) -> tuple[str, ...]:
     """``command`` (default :data:`DEFAULT_TEST_COMMAND`) as words, ``python`` resolved."""
     words = shlex.split(command or DEFAULT_TEST_COMMAND)
     if words and words[0] == "python":

@@ -191,9 +191,9 @@ def _test(shadow: Service, service: Service, report: UpdateReport, command: str 
     if report.conflicts:
         report.tests = "not run"  # files with markers cannot be tested
         return
-    from scaffold.service_tests import run_tests, test_words
+    from scaffold.service_tests import command_words, run_tests
 
-    run = run_tests(shadow.path, test_words(command, service.path), service.path.name)
+    run = run_tests(shadow.path, command_words(command, service.path), service.path.name)
     report.tests, report.test_log = ("passed" if run.passed else "failed"), run.log
     if not run.passed:
         report.not_written = "the tests failed on the updated copy"
