@@ -38,7 +38,8 @@ def current_branch(repo: Path) -> str | None:
 
 def commit_update(shadow: Service, service: Service, message: str, branch: str | None) -> str:
     """Commit what the update changed in ``shadow`` onto ``branch`` (None: ``HEAD``) of the
-    service's repository; the new commit's id. Hold :func:`repository_lock` around it."""
+    service's repository; the new commit's id, or the branch's own when it already holds
+    exactly this (no empty commit). Hold :func:`repository_lock` around it."""
     repo = service.repo_root
     names = [name for _, name in git.status(shadow.path)]
     git.add_all(shadow.path)
@@ -56,6 +57,8 @@ def commit_update(shadow: Service, service: Service, message: str, branch: str |
         git.run_git("read-tree", base, cwd=repo, env=env)
         git.set_index_entries(repo, replaced, added, env=env)
         tree = git.run_git("write-tree", cwd=repo, env=env).strip()
+    if tree == git.tree_id(repo, base, ""):  # the branch already holds this update
+        return base
     commit = git.run_git("commit-tree", tree, "-p", base, "-m", message, cwd=repo, env=env).strip()
     git.run_git("update-ref", "-m", "mio update", ref, commit, exists or "0" * 40, cwd=repo)
     if not branch:  # the index now matches the commit in the service's folder

@@ -88,6 +88,16 @@ def test_a_second_run_adds_on_top_of_the_branch(repo: Path) -> None:
     assert '"branch": "mio/up"' in result.stdout
 
 
+def test_a_run_finding_its_update_on_the_branch_adds_no_empty_commit(repo: Path) -> None:
+    assert runner.invoke(app, ["update", "services/a", "--branch", "mio/up"]).exit_code == 0
+    first = git(repo, "rev-parse", "mio/up").strip()
+
+    result = runner.invoke(app, ["update", "services/a", "--branch", "mio/up"])
+
+    assert result.exit_code == 0, result.output
+    assert git(repo, "rev-parse", "mio/up").strip() == first
+
+
 def test_conflicts_are_reported_and_nothing_is_committed_or_written(repo: Path) -> None:
     clash(repo / "services" / "b")
     commit_all(repo)
