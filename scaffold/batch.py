@@ -136,9 +136,10 @@ def _stopped_outcome(path: Path) -> Outcome[Any]:
 
 
 def overall_exit_code(outcomes: Sequence[Outcome[Any]]) -> int:
-    """1 if any service failed, else 2 if any was refused, else 3 if any has conflicts, else 0."""
+    """1 if any service failed, else 2 if any was refused, else 6 if any update's tests
+    failed (nothing written), else 3 if any has conflicts, else 0."""
     codes = {outcome.exit_code for outcome in outcomes}
-    for code in (1, 2, 3):
+    for code in (1, 2, 6, 3):
         if code in codes:
             return code
     return max(codes, default=0)

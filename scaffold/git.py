@@ -303,16 +303,22 @@ def write_blob(repo: Path, content: bytes) -> str:
 
 
 def set_index_entries(
-    repo: Path, replaced: Sequence[str], entries: Sequence[tuple[str, str, str, str]]
+    repo: Path,
+    replaced: Sequence[str],
+    entries: Sequence[tuple[str, str, str, str]],
+    *,
+    env: Mapping[str, str] | None = None,
 ) -> None:
     """Drop the index entries of the paths ``replaced``, then add ``entries`` (as
-    :func:`index_entries` gives them; conflict stages included)."""
+    :func:`index_entries` gives them; conflict stages included); ``env`` may name another
+    index (``GIT_INDEX_FILE``)."""
     lines = [f"0 {'0' * 40}\t{name}" for name in replaced]
     lines += [f"{mode} {blob_id} {stage}\t{name}" for mode, blob_id, stage, name in entries]
     if not lines:
         return
     argv = ["update-index", "-z", "--index-info"]
-    result = _run(argv, repo, binary=True, stdin="".join(f"{line}\0" for line in lines).encode())
+    data = "".join(f"{line}\0" for line in lines).encode()
+    result = _run(argv, repo, env=env, binary=True, stdin=data)
     if result.returncode != 0:
         raise GitFailed(tuple(argv), repo, result.stderr.decode(), result.returncode)
 

@@ -34,6 +34,8 @@ def _update_block(outcome: Outcome[UpdateReport]) -> str:
     if not report.changed:
         return head + f"up to date at {report.to_version}, nothing to do"
     verb = "would update" if report.dry_run else "updated"
+    if report.not_written and not report.dry_run:
+        verb = "not updated"
     if report.from_version == report.to_version:
         head += f"{verb} answers at {report.to_version}"
     else:
@@ -62,12 +64,17 @@ def _update_block(outcome: Outcome[UpdateReport]) -> str:
         for name in report.skipped_deleted
     ]
     lines += [f"  CONFLICT  {name}" for name in report.conflicts]
+    lines += _test_and_commit_lines(report)
     if report.newer and report.answers:
         lines.append(
             f"  note: done at {report.to_version}, the service's template version; the installed"
             f" template is {report.newer}: run `mio update` to go there"
         )
-    if report.conflicts and report.dry_run:
+    if report.not_written and not report.dry_run:
+        lines.append(f"  not written: {report.not_written}; the service is untouched")
+    elif report.commit:
+        lines.append(f"  committed {report.commit[:12]} on {report.branch or 'HEAD'}")
+    elif report.conflicts and report.dry_run:
         lines.append(
             "  (dry run: nothing was written; the update would leave conflict markers"
             " in the files above)"
@@ -85,6 +92,14 @@ def _update_block(outcome: Outcome[UpdateReport]) -> str:
     return "\n".join(lines)
 
 
+def _test_and_commit_lines(report: UpdateReport) -> list[str]:
+    if report.tests == "not run":
+        return ["  tests     not run (conflict markers)"]
+    if report.tests:
+        return [f"  tests     {report.tests}, log: {report.test_log}"]
+    return []
+
+
 def status(outcome: Outcome[UpdateReport]) -> str:
     """One word or two for how a service's update ended."""
     report = outcome.result
@@ -94,6 +109,8 @@ def status(outcome: Outcome[UpdateReport]) -> str:
         return "rolled back"
     if report is None:
         return "refused" if outcome.exit_code == 2 else "failed"
+    if report.tests == "failed":
+        return "tests failed"
     if report.conflicts:
         return "conflicts"
     if not report.changed:
@@ -112,6 +129,8 @@ def progress_line(outcome: Outcome[UpdateReport]) -> str:
     detail = f" {report.from_version} -> {report.to_version}"
     if report.conflicts:
         detail += f", {len(report.conflicts)} file(s) with markers"
+    if report.tests == "failed":
+        detail += f", nothing written, log: {report.test_log}"
     return head + detail
 
 
@@ -119,17 +138,28 @@ def closing_summary(outcomes: Sequence[Outcome[UpdateReport]], verb: str) -> str
     """The totals, then each service needing attention and why."""
     failed = sum(1 for o in outcomes if o.error)
     conflicted = sum(1 for o in outcomes if o.result is not None and o.result.conflicts)
+    tested = sum(1 for o in outcomes if o.result is not None and o.result.tests == "failed")
     lines = [f"{verb}: {len(outcomes)} services, {failed} not updated, {conflicted} with conflicts"]
-    attention = [o for o in outcomes if o.error or (o.result is not None and o.result.conflicts)]
+    if tested:
+        lines[0] += f", {tested} with failing tests (not written)"
+    attention = [
+        o
+        for o in outcomes
+        if o.error or (o.result is not None and (o.result.conflicts or o.result.tests == "failed"))
+    ]
     if attention:
         lines.append("needs attention:")
     for outcome in attention:
         word = status(outcome)
-        if outcome.result is not None:
+        if outcome.result is not None and outcome.result.tests == "failed":
+            why = f"tests failed, nothing written; log: {outcome.result.test_log}"
+        elif outcome.result is not None:
             names = ", ".join(outcome.result.conflicts)
             why = f"conflict markers in {names}" + (
                 " (dry run: none written)" if outcome.result.dry_run else ""
             )
+            if outcome.result.not_written and not outcome.result.dry_run:
+                why = f"conflicts in {names}; {outcome.result.not_written}, nothing written"
         else:
             why = f"{word}: {_reason(outcome)}"
         lines.append(f"  {shown(outcome.path)}: {why}")
@@ -151,7 +181,12 @@ def stopped_summary(outcomes: Sequence[Outcome[UpdateReport]]) -> str:
         word = status(outcome)
         if word in ("rolled back", "not started"):
             groups[word].append(shown(outcome.path))
-        elif outcome.result is not None and outcome.result.changed and not outcome.result.dry_run:
+        elif (
+            outcome.result is not None
+            and outcome.result.changed
+            and not outcome.result.dry_run
+            and not outcome.result.not_written
+        ):
             groups["applied"].append(shown(outcome.path))
     lines = ["stopped before the end:"]
     for label, names in groups.items():
@@ -186,6 +221,11 @@ def update_json(outcomes: Sequence[Outcome[UpdateReport]]) -> str:
                     "kept": report.kept,
                     "conflicted": report.conflicts,
                     "skipped_deleted": report.skipped_deleted,
+                    "tests": report.tests,
+                    "test_log": str(report.test_log) if report.test_log else None,
+                    "not_written": report.not_written,
+                    "branch": report.branch,
+                    "commit": report.commit,
                     "answers": {
                         name: {"from": before, "to": after}
                         for name, (before, after) in sorted(report.answers.items())

@@ -14,7 +14,10 @@ owner's edit meets a template change. mio adds, around it:
 - conflict detection: Copier exits 0 with markers in files; mio reports them (exit 3);
 - protection of edited files the template no longer has (:mod:`scaffold.edit_protection`):
   an edited file the new version renames has its edits carried into the new file, one
-  it drops is put back; both are reported.
+  it drops is put back; both are reported;
+- on request, the service's tests run on the updated copy first, and nothing is written
+  when they fail (:mod:`scaffold.service_tests`); and the update can end as a commit, on
+  the current branch or on a branch of its own (:mod:`scaffold.update_commit`).
 """
 
 from __future__ import annotations
@@ -76,6 +79,15 @@ class UpdateReport:
     #: The newest installed template version, when it is newer than ``to_version``
     #: (`mio add`/`remove` stay at the service's version: `mio update` goes further).
     newer: str | None = None
+    #: With ``--test``: "passed", "failed", or "not run" (conflicts); None without it.
+    tests: str | None = None
+    #: The tests' log (kept after mio exits).
+    test_log: Path | None = None
+    #: The branch the update was committed on, and the commit's id.
+    branch: str | None = None
+    commit: str | None = None
+    #: Why an update that ran was not written (tests failed, conflicts on a branch).
+    not_written: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -92,7 +104,13 @@ class UpdateReport:
 
     @property
     def exit_code(self) -> int:
+        if self.tests == "failed":
+            return TESTS_FAILED
         return 3 if self.conflicts else 0
+
+
+#: Exit code of an update whose tests failed on the updated copy: nothing was written.
+TESTS_FAILED = 6
 
 
 def update_service(
@@ -103,6 +121,10 @@ def update_service(
     sources: Mapping[str, str] | None = None,
     bundle: Path | None = None,
     dry_run: bool = False,
+    test: bool = False,
+    test_command: str | None = None,
+    branch: str | None = None,
+    commit: bool = False,
 ) -> UpdateReport:
     """Bring the service at ``path`` to version ``to`` (default: the newest released).
 
@@ -112,8 +134,18 @@ def update_service(
     ``data`` came from (default ``--data``), for the error message.
 
     A service recording a former template source is re-pointed to ``TEMPLATE_SOURCE``.
+
+    With ``test``, ``test_command`` (see :mod:`scaffold.service_tests`) runs on the updated
+    copy first; when it fails nothing is written. ``commit`` records the update as one
+    commit, on ``branch`` (created from ``HEAD`` when missing; the working tree is not
+    touched) or on the current branch; an update with conflicts is never committed (on a
+    branch, nothing is written).
     """
     service = open_service(path)  # its answers file is checked there
+    if branch is not None:
+        from scaffold.update_commit import check_branch_name
+
+        check_branch_name(service.repo_root, branch)
     bundle = history_bundle(bundle)
     target = _target_version(service, to, bundle, keep_version=data is not None)
     if data:
@@ -147,9 +179,46 @@ def update_service(
     with tempfile.TemporaryDirectory(prefix="mio-update-") as tmp:
         shadow = isolate(service, Path(tmp) / "service")
         _apply(shadow, report, new_answers, bundle)
-        if not dry_run:
-            _write_back(shadow, service)
+        if test:
+            _test(shadow, service, report, test_command)
+        if not dry_run and not report.not_written:
+            _record(shadow, service, report, branch=branch, commit=commit)
     return report
+
+
+def _test(shadow: Service, service: Service, report: UpdateReport, command: str | None) -> None:
+    """Run the service's tests on the updated copy; a failure keeps the update unwritten."""
+    if report.conflicts:
+        report.tests = "not run"  # files with markers cannot be tested
+        return
+    from scaffold.service_tests import command_words, run_tests
+
+    run = run_tests(shadow.path, command_words(command, service.path), service.path.name)
+    report.tests, report.test_log = ("passed" if run.passed else "failed"), run.log
+    if not run.passed:
+        report.not_written = "the tests failed on the updated copy"
+
+
+def _record(
+    shadow: Service, service: Service, report: UpdateReport, *, branch: str | None, commit: bool
+) -> None:
+    """Write the update into the service's folder, or commit it (see update_commit)."""
+    from scaffold.update_commit import commit_message, commit_update, current_branch
+
+    if branch and branch == current_branch(service.repo_root):
+        branch = None  # the checked-out branch: written and committed as with --commit alone
+    if branch and report.conflicts:
+        report.not_written = f"conflicts: not committed on {branch}"
+        return
+    if not branch:
+        _write_back(shadow, service)
+    if not (commit or branch) or report.conflicts:
+        return
+    name = str(service.answers.get("service_name") or service.path.name)
+    message = commit_message(name, service.prefix, report.from_version, report.to_version)
+    with repository_lock(service):
+        report.commit = commit_update(shadow, service, message, branch)
+    report.branch = branch or current_branch(service.repo_root)
 
 
 def _write_back(shadow: Service, service: Service) -> None:
