@@ -85,3 +85,20 @@ def checkout_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
             os.environ.pop(HISTORY_ENV, None)
         else:
             os.environ[HISTORY_ENV] = saved
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny two-release template history (tests/tiny_history.py), made once per module."""
+    from tiny_history import tiny_history
+
+    return tiny_history(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture(scope="module")
+def rendered(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One service rendered at the tiny history's old release, copied by each test that
+    needs one (one render per module)."""
+    from tiny_history import render_old
+
+    return render_old(bundle, tmp_path_factory.mktemp("rendered") / "svc")

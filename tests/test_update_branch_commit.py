@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from test_update_monorepo import clash, commit_all, files, make_repo, status, version
-from tiny_history import ADDED, DROPPED, NEW, OLD, render_old, tiny_history
+from tiny_history import ADDED, DROPPED, NEW, OLD
 from typer.testing import CliRunner
 
 from helpers import git
@@ -16,16 +16,6 @@ from scaffold.cli.app import app
 from scaffold.history import HISTORY_ENV
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_history(tmp_path_factory.mktemp("tiny"))
-
-
-@pytest.fixture(scope="module")
-def rendered(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return render_old(bundle, tmp_path_factory.mktemp("rendered") / "svc")
 
 
 @pytest.fixture

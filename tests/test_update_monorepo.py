@@ -16,8 +16,6 @@ from tiny_history import (
     DROPPED,
     NEW,
     OLD,
-    render_old,
-    tiny_history,
 )
 from typer.testing import CliRunner
 
@@ -26,17 +24,6 @@ from scaffold.cli.app import app
 from scaffold.history import HISTORY_ENV, offline_template
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_history(tmp_path_factory.mktemp("tiny"))
-
-
-@pytest.fixture(scope="module")
-def rendered(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One service rendered at OLD, copied into every layout (one render per module)."""
-    return render_old(bundle, tmp_path_factory.mktemp("rendered") / "svc")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from test_update_monorepo import clash, commit_all, files, make_repo, status, version
-from tiny_history import ADDED, CHANGED, CHANGED_LINE_NEW, NEW, OLD, render_old, tiny_history
+from tiny_history import ADDED, CHANGED, CHANGED_LINE_NEW, NEW, OLD
 from typer.testing import CliRunner
 
 from scaffold.cli.app import app
@@ -23,16 +23,6 @@ STRICT = "from app import GREETING\n\n\ndef test_greeting():\n    assert GREETIN
 LOOSE = (
     "from app import GREETING\n\n\ndef test_greeting():\n    assert GREETING.startswith('hello')\n"
 )
-
-
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_history(tmp_path_factory.mktemp("tiny"))
-
-
-@pytest.fixture(scope="module")
-def rendered(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return render_old(bundle, tmp_path_factory.mktemp("rendered") / "svc")
 
 
 @pytest.fixture
