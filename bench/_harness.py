@@ -245,3 +245,12 @@ def machine() -> str:
         f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs ({cpu}), "
         f"Python {platform.python_version()}"
     )
+
+
+def git_identity(work: Path) -> None:
+    """A git identity of the bench's own (a global config under ``work``), for commits."""
+    home = work / "home"
+    home.mkdir(exist_ok=True)
+    gitconfig = home / ".gitconfig"
+    gitconfig.write_text("[user]\n\tname = bench\n\temail = bench@mio.invalid\n")
+    os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)

@@ -47,6 +47,7 @@ from trial_history import (  # noqa: E402
     edit,
 )
 
+from _harness import git_identity  # noqa: E402
 from scaffold.history import HISTORY_ENV, record_release, redirect_env  # noqa: E402
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_SCALE_SIZES", "10,30,100").split(","))
@@ -110,11 +111,7 @@ def main() -> str:
 
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         work = Path(tmp)
-        home = work / "home"
-        home.mkdir()
-        gitconfig = home / ".gitconfig"
-        gitconfig.write_text("[user]\n\tname = bench\n\temail = bench@mio.invalid\n")
-        os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)
+        git_identity(work)
         bundle = _history(work)
         os.environ[HISTORY_ENV] = str(bundle)
         pristine = create_service({"service_name": "orders"}, work / "pristine").path

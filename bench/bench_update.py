@@ -46,7 +46,7 @@ from trial_history import (  # noqa: E402
     make_v2,
 )
 
-from _harness import paired_ratio  # noqa: E402
+from _harness import git_identity, paired_ratio  # noqa: E402
 from scaffold.generate import create_service  # noqa: E402
 from scaffold.history import HISTORY_ENV, record_release, redirect_env  # noqa: E402
 
@@ -84,11 +84,7 @@ def _median_cell(values: list[float]) -> str:
 def main() -> str:
     with tempfile.TemporaryDirectory(prefix="bench-update-") as tmp:
         work = Path(tmp)
-        home = work / "home"
-        home.mkdir()
-        gitconfig = home / ".gitconfig"
-        gitconfig.write_text("[user]\n\tname = bench\n\temail = bench@mio.invalid\n")
-        os.environ["GIT_CONFIG_GLOBAL"] = str(gitconfig)
+        git_identity(work)
         base_env = {key: value for key, value in os.environ.items() if key != HISTORY_ENV}
         base_env["GIT_ALLOW_PROTOCOL"] = "file"
         pristine = create_service({"service_name": "orders"}, work / "pristine").path

@@ -82,17 +82,23 @@ def service_settings(python: Path, project: Path, package: str = "orders") -> di
 
     Read from the service's own ``Settings`` class, imported in the services' environment.
     """
+    settings: dict[str, Any] = in_service(python, project, "-c", _SETTINGS_DUMP, package)
+    return settings
+
+
+def in_service(python: Path, project: Path, *args: str | Path, timeout: int = 120) -> Any:
+    """Run ``python ARGS`` in a generated service (its ``src`` importable): the JSON of the
+    last line it prints, or a failed assertion with its output."""
     result = subprocess.run(
-        [str(python), "-c", _SETTINGS_DUMP, package],
+        [str(python), *map(str, args)],
         cwd=project,
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(project / "src")},
-        timeout=120,
+        timeout=timeout,
     )
     assert_ok(result)
-    settings: dict[str, Any] = json.loads(result.stdout)
-    return settings
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 assert resource_root() == ROOT, "tests must run against the checkout"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from helpers import assert_ok, render
+from helpers import assert_ok, in_service, render
 
 DRIVER = Path(__file__).with_name("dead_letter_driver.py")
 INBOX_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -24,16 +24,9 @@ BROKER_URLS = {
 
 
 def drive(python: Path, project: Path, step: str, *options: str) -> dict[str, Any]:
-    result = subprocess.run(
-        [str(python), str(DRIVER), step, "--package", "orders", *options],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(project / "src")},
-        timeout=120,
+    outcome: dict[str, Any] = in_service(
+        python, project, DRIVER, step, "--package", "orders", *options
     )
-    assert_ok(result)
-    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     return outcome
 
 

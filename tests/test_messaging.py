@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from helpers import ROOT, assert_ok, render, run_in, run_service_tests
+from helpers import ROOT, assert_ok, in_service, render, run_in, run_service_tests
 
 DRIVER = Path(__file__).with_name("messaging_driver.py")
 BROKER_URLS = {
@@ -34,16 +34,8 @@ EXTRAS = {
 
 def drive(python: Path, project: Path, check: str, url: str, *options: str) -> dict[str, Any]:
     """Run one check of messaging_driver.py in the generated service; its JSON result."""
-    result = subprocess.run(
-        [str(python), str(DRIVER), check, "--package", "orders", "--url", url, *options],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(project / "src")},
-        timeout=240,
-    )
-    assert_ok(result)
-    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    arguments = (DRIVER, check, "--package", "orders", "--url", url, *options)
+    outcome: dict[str, Any] = in_service(python, project, *arguments, timeout=240)
     return outcome
 
 
