@@ -30,6 +30,7 @@ from typing import Any
 
 from scaffold import git
 from scaffold.answers_file import ANSWERS_FILE, read_answers_file, template_answers
+from scaffold.atomic import write_file
 from scaffold.errors import InvalidInput, NotAService
 from scaffold.history import history_bundle, offline_template, released_versions
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
@@ -322,12 +323,4 @@ def _write_answers(answers_file: Path, source: str, version: str) -> None:
     text, found = re.subn(r"(?m)^_commit:.*$", lambda _: commit_line, text, count=1)
     if not found:  # rendered from a directory: Copier recorded no version
         text = re.sub(r"(?m)^_src_path:", lambda _: commit_line + "\n_src_path:", text, count=1)
-    fd, staged = tempfile.mkstemp(prefix=f".{answers_file.name}.", dir=answers_file.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(staged, answers_file.stat().st_mode & 0o777)
-        os.replace(staged, answers_file)
-    except BaseException:
-        Path(staged).unlink(missing_ok=True)
-        raise
+    write_file(answers_file, text)

@@ -1,13 +1,14 @@
-"""Moving a finished directory into place in one step, so that readers never see half of it.
+"""Moving finished work into place in one step, so that readers never see half of it.
 
-Whatever mio writes as a whole (a new service, a gateway configuration) is built in a
-staging directory beside its destination, on the same filesystem, then renamed into
-place: the destination holds all of it or none of it.
+Whatever mio writes as a whole (a new service, a gateway configuration, an answers file)
+is built beside its destination, on the same filesystem, then renamed into place: the
+destination holds all of it or none of it.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 
@@ -21,3 +22,16 @@ def move_into_place(staged: Path, destination: Path) -> None:
     if destination.is_dir() and not destination.is_symlink() and not any(destination.iterdir()):
         destination.rmdir()
     os.rename(staged, destination)
+
+
+def write_file(path: Path, text: str) -> None:
+    """Replace the file ``path`` with ``text`` atomically, keeping its permissions."""
+    fd, staged = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(staged, path.stat().st_mode & 0o777)
+        os.replace(staged, path)
+    except BaseException:
+        Path(staged).unlink(missing_ok=True)
+        raise
