@@ -3,6 +3,7 @@ holding every generated service's dependencies, built once and reused."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
@@ -54,13 +55,18 @@ def service_python() -> Path:
     digest = hashlib.sha256(SERVICE_REQUIREMENTS.read_bytes()).hexdigest()
     stamp = SERVICE_VENV / ".requirements-sha256"
     python = _venv_python(SERVICE_VENV)
-    if not (python.exists() and stamp.exists() and stamp.read_text() == digest):
-        venv.EnvBuilder(with_pip=True, clear=True).create(SERVICE_VENV)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "-r", str(SERVICE_REQUIREMENTS)],
-            check=True,
-        )
-        stamp.write_text(digest)
+    SERVICE_VENV.parent.mkdir(parents=True, exist_ok=True)
+    # Test processes running side by side (pytest-xdist) build it once: the first takes
+    # the lock and builds, the others wait and find it built.
+    with (SERVICE_VENV.parent / "service-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (python.exists() and stamp.exists() and stamp.read_text() == digest):
+            venv.EnvBuilder(with_pip=True, clear=True).create(SERVICE_VENV)
+            subprocess.run(
+                [str(python), "-m", "pip", "install", "--quiet", "-r", str(SERVICE_REQUIREMENTS)],
+                check=True,
+            )
+            stamp.write_text(digest)
     return python
 
 
