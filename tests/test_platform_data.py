@@ -29,12 +29,13 @@ def test_every_gateway_choice_has_an_engine_and_no_other() -> None:
 
 
 def test_a_services_default_gateway_url_is_the_gateway_port() -> None:
-    """settings.py holds the default as code (its own module owns its settings): it must
-    name the port data/platform.yml gives every gateway."""
+    """The outbound client's settings (resilience/client.py owns them) hold the default as
+    code: it must name the port data/platform.yml gives every gateway."""
     import re
 
     from scaffold.resources import template_dir
 
-    settings = (template_dir() / "src" / "{{package_name}}" / "settings.py.jinja").read_text()
-    (url,) = re.findall(r'default="(http://127\.0\.0\.1:\d+)", description="API gateway', settings)
+    client = template_dir() / "src" / "{{package_name}}" / "resilience" / "client.py.jinja"
+    pattern = r'default="(http://127\.0\.0\.1:\d+)", description="API gateway'
+    (url,) = re.findall(pattern, client.read_text())
     assert url == f"http://127.0.0.1:{load_platform().gateway_port}"
