@@ -31,6 +31,7 @@ from typing import Any
 from scaffold import git
 from scaffold.answers_file import ANSWERS_FILE, read_answers_file, template_answers
 from scaffold.atomic import write_file
+from scaffold.edit_protection import OldVersion, render_version
 from scaffold.errors import InvalidInput, NotAService
 from scaffold.history import history_bundle, offline_template, released_versions
 from scaffold.resources import TEMPLATE_SOURCE, template_tag
@@ -249,7 +250,6 @@ def _renders(
 ) -> list[tuple[str, dict[str, bytes] | None]]:
     """Each released version rendered with ``answers``: its files (the answers file aside),
     or None for a version that refuses them."""
-    from copier import run_copy
     from copier.errors import CopierError
 
     renders: list[tuple[str, dict[str, bytes] | None]] = []
@@ -257,15 +257,7 @@ def _renders(
         for version in versions:
             target = Path(tmp) / version
             try:
-                run_copy(
-                    src_path=TEMPLATE_SOURCE,
-                    dst_path=target,
-                    data=answers,
-                    vcs_ref=version,
-                    defaults=True,
-                    unsafe=False,
-                    quiet=True,
-                )
+                render_version(OldVersion(TEMPLATE_SOURCE, bundle, version, answers), target)
             except CopierError:  # an answer that version refuses: it cannot be the one
                 renders.append((version, None))
                 continue

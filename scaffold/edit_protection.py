@@ -120,7 +120,7 @@ def _old_renderings(
     rendered = [name for name in suspects if name not in bases]
     if rendered:  # rendering costs a clone and every path of the template
         target = scratch / "old"
-        _render(old, target, only=rendered)
+        render_version(old, target, only=rendered)
         for name in rendered:
             base_file = target / name
             bases[name] = base_file.read_bytes() if base_file.is_file() else None
@@ -150,7 +150,7 @@ def _plain_template_files(
     return plain, fixed
 
 
-def _render(old: OldVersion, target: Path, *, only: Sequence[str] | None = None) -> None:
+def render_version(old: OldVersion, target: Path, *, only: Sequence[str] | None = None) -> None:
     """Render the old version with its answers into ``target``: the files ``only``, or all."""
     from copier import run_copy
 
@@ -164,9 +164,6 @@ def _render(old: OldVersion, target: Path, *, only: Sequence[str] | None = None)
         unsafe=False,
         exclude=[] if only is None else ["*", *(_exactly(name) for name in only)],
     )
-
-
-render_version = _render
 
 
 def _exactly(name: str) -> str:
