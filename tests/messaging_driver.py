@@ -323,12 +323,18 @@ def shared_events(events: Any, seed: str, count: int) -> list[Any]:
     ]
 
 
-async def restart_first(args: argparse.Namespace) -> dict[str, Any]:
+@contextlib.asynccontextmanager
+async def connected(args: argparse.Namespace) -> AsyncIterator[Any]:
+    """The service's messaging, recording its side effects, once its broker is connected."""
     record_effects(args.package, args.record)
-    app = make_app(args, args.url)
-    events = importlib.import_module(f"{args.package}.messaging.events")
-    async with serving(app) as (messaging, _):
+    async with serving(make_app(args, args.url)) as (messaging, _):
         assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+        yield messaging
+
+
+async def restart_first(args: argparse.Namespace) -> dict[str, Any]:
+    events = importlib.import_module(f"{args.package}.messaging.events")
+    async with connected(args) as messaging:
         handle_batch = messaging.handler.handle_batch
         published = asyncio.Event()
 
@@ -345,10 +351,7 @@ async def restart_first(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def restart_second(args: argparse.Namespace) -> dict[str, Any]:
-    record_effects(args.package, args.record)
-    app = make_app(args, args.url)
-    async with serving(app) as (messaging, _):
-        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+    async with connected(args) as messaging:
         await settled(messaging, 60, quiet=args.redelivery + 3)
         return {
             "handled": counted(messaging, "handled"),
@@ -357,11 +360,8 @@ async def restart_second(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def replica(args: argparse.Namespace) -> dict[str, Any]:
-    record_effects(args.package, args.record)
-    app = make_app(args, args.url)
     events = importlib.import_module(f"{args.package}.messaging.events")
-    async with serving(app) as (messaging, _):
-        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+    async with connected(args) as messaging:
         await asyncio.sleep(2)  # every replica subscribed before any publishes
         await publish_all(messaging, shared_events(events, args.seed, args.count), 8)
         await settled(messaging, 60, quiet=args.redelivery + 3)
