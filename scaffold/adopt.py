@@ -20,17 +20,19 @@ Only the answers file changes, in one atomic rename; nothing is committed.
 from __future__ import annotations
 
 import difflib
-import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scaffold import git
-from scaffold.answers_file import ANSWERS_FILE, read_answers_file, template_answers
-from scaffold.atomic import write_file
+from scaffold.answers_file import (
+    ANSWERS_FILE,
+    read_answers_file,
+    record_origin,
+    template_answers,
+)
 from scaffold.edit_protection import OldVersion, render_version
 from scaffold.errors import InvalidInput, NotAService
 from scaffold.history import history_bundle, offline_template, released_versions
@@ -189,7 +191,7 @@ def adopt_service(
     elif report.closest.exact:
         report.version = report.closest.version
     if report.version and not dry_run:
-        _write_answers(path / ANSWERS_FILE, TEMPLATE_SOURCE, report.version)
+        record_origin(path, TEMPLATE_SOURCE, report.version)
     return report
 
 
@@ -303,16 +305,3 @@ def _line_counts(ours: bytes, theirs: bytes) -> tuple[int, int]:
         elif line.startswith("-") and not line.startswith("---"):
             removed += 1
     return added, removed
-
-
-def _write_answers(answers_file: Path, source: str, version: str) -> None:
-    """Record ``source`` and ``version``, touching no other line; one atomic rename."""
-    text = answers_file.read_text(encoding="utf-8")
-    text = re.sub(
-        r"(?m)^_src_path:.*$", lambda _: "_src_path: " + json.dumps(source), text, count=1
-    )
-    commit_line = "_commit: " + json.dumps(version)
-    text, found = re.subn(r"(?m)^_commit:.*$", lambda _: commit_line, text, count=1)
-    if not found:  # rendered from a directory: Copier recorded no version
-        text = re.sub(r"(?m)^_src_path:", lambda _: commit_line + "\n_src_path:", text, count=1)
-    write_file(answers_file, text)

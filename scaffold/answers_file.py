@@ -51,3 +51,26 @@ def answers_file_or_none(directory: Path) -> dict[str, Any] | None:
 def template_answers(data: Mapping[str, Any]) -> dict[str, Any]:
     """The answers to the template's questions: the file's mapping without its ``_`` keys."""
     return {key: value for key, value in data.items() if not key.startswith("_")}
+
+
+def record_origin(directory: Path, source: str, commit: str | None = None) -> None:
+    """Record the template ``source`` (and version ``commit``) in ``directory``'s answers
+    file, touching no other line, in one atomic replace. Copier writes ``_commit`` only
+    for a git template: one missing is added before ``_src_path``."""
+    import json
+    import re
+
+    from scaffold.atomic import write_file
+
+    path = directory / ANSWERS_FILE
+    text = path.read_text(encoding="utf-8")
+    source_line = "_src_path: " + json.dumps(source)
+    text, found = re.subn(r"(?m)^_src_path:.*$", lambda _: source_line, text, count=1)
+    if not found:
+        raise NotAService(f"{directory}: {ANSWERS_FILE} has no _src_path")
+    if commit is not None:
+        commit_line = "_commit: " + json.dumps(commit)
+        text, found = re.subn(r"(?m)^_commit:.*$", lambda _: commit_line, text, count=1)
+        if not found:
+            text = text.replace(source_line, f"{commit_line}\n{source_line}", 1)
+    write_file(path, text)

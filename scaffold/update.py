@@ -22,7 +22,6 @@ owner's edit meets a template change. mio adds, around it:
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import git
-from scaffold.answers_file import ANSWERS_FILE
+from scaffold.answers_file import ANSWERS_FILE, record_origin
 from scaffold.deleted_files import skipped_deletions
 from scaffold.edit_protection import OldVersion, protect_edits
 from scaffold.errors import GenerationFailed, InvalidInput, MioError
@@ -289,7 +288,7 @@ def _apply(
                 )
                 _relock(service, report)
             if report.source:
-                _record_source(service.path / ANSWERS_FILE, report.source[1])
+                record_origin(service.path, report.source[1])
     except BaseException as exc:
         # Copier ran in a repository of the service's own (:mod:`scaffold.service_repo`):
         # the owner's folder is untouched.
@@ -331,18 +330,6 @@ def _relock(service: Service, report: UpdateReport) -> None:
     elif any(name == LOCK_FILE for _, name in changed_paths(service)):
         report.updated.append(LOCK_FILE)
         report.updated.sort()
-
-
-def _record_source(answers_file: Path, source: str) -> None:
-    """Record ``source`` as the template source in the answers file, touching nothing else."""
-    import json
-
-    text = answers_file.read_text(encoding="utf-8")
-    line = "_src_path: " + json.dumps(source)
-    updated, found = re.subn(r"(?m)^_src_path:.*$", lambda _: line, text, count=1)
-    if not found:
-        raise GenerationFailed(f"{answers_file}: no _src_path to re-point")
-    answers_file.write_text(updated, encoding="utf-8")
 
 
 def _roll_back(service: Service) -> None:
