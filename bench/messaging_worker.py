@@ -1,12 +1,15 @@
 """One publish-to-consume run, in the Python of a generated service (see bench_messaging.py).
 
-    python messaging_worker.py {service,raw} {redis,nats,rabbitmq} URL COUNT CONCURRENCY
+    python messaging_worker.py {service,faststream,raw} {redis,nats,rabbitmq} URL COUNT CONCURRENCY
 
 Publishes COUNT messages, CONCURRENCY at a time, and waits until every one has been
 consumed and acknowledged; prints the messages per second. `service` goes through the
 generated service's publisher and subscriber; `raw` does the same work with the broker's
 own client, as the service does it, deduplication included: each event validated
-(pydantic), its id claimed in the inbox and marked done, then acknowledged.
+(pydantic), its id claimed in the inbox and marked done, then acknowledged. `faststream`
+does the raw client's work through a bare FastStream broker (the service's subscriber
+options; no middlewares, no logger), which tells FastStream's own cost apart from the
+service's layers on it (metrics, tracing, the handler's bookkeeping).
 
 - redis-py: XADD; XREADGROUP batches of up to 100; per event `SET id busy NX PX` and
   `SET id done PX`; one XACK per batch;
@@ -220,10 +223,156 @@ async def raw_rabbitmq(url: str, count: int, concurrency: int) -> float:
     return count / elapsed
 
 
+async def faststream_redis(url: str, count: int, concurrency: int) -> float:
+    from faststream import AckPolicy
+    from faststream.redis import RedisBroker, StreamSub
+
+    broker = RedisBroker(url, logger=None, max_connections=1000)
+    stream = f"bench-fs-{uuid4().hex[:8]}"
+    seen: set[str] = set()
+    done = asyncio.Event()
+
+    @broker.subscriber(
+        stream=StreamSub(stream, group="bench", consumer="c1", max_records=100, batch=True),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def handle(events: list[Event]) -> None:
+        client = broker._connection  # the broker's own Redis client
+        for event in events:
+            key = f"{stream}.inbox.{event.event_id}"
+            if await client.set(key, b"busy", nx=True, px=LEASE_MS):
+                seen.add(str(event.event_id))
+                await client.set(key, b"done", px=RETENTION_MS)
+        if len(seen) >= count:
+            done.set()
+
+    await broker.start()
+    batch = [new_event(i) for i in range(count)]
+    started = time.perf_counter()
+    await gather_limited([lambda e=e: broker.publish(e, stream=stream) for e in batch], concurrency)
+    await done.wait()
+    elapsed = time.perf_counter() - started
+    client = await broker.connect()
+    keys = [key async for key in client.scan_iter(match=f"{stream}.inbox.*")]
+    for start in range(0, len(keys), 1000):
+        await client.delete(*keys[start : start + 1000])
+    await client.delete(stream)
+    await broker.stop()
+    return count / elapsed
+
+
+async def faststream_nats(url: str, count: int, concurrency: int) -> float:
+    import nats
+    from faststream import AckPolicy
+    from faststream.nats import JStream, NatsBroker, PullSub
+
+    broker = NatsBroker(url, logger=None)
+    name = f"bench_fs_{uuid4().hex[:8]}"
+    stream = JStream(name=name, subjects=[f"{name}.items"])
+    seen: set[str] = set()
+    done = asyncio.Event()
+    inbox: list[object] = []
+
+    @broker.subscriber(
+        f"{name}.items",
+        stream=stream,
+        durable=name,
+        pull_sub=PullSub(batch_size=100, timeout=1.0, batch=True),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def handle(events: list[Event]) -> None:
+        bucket = inbox[0]
+        for event in events:
+            try:
+                await bucket.create(str(event.event_id), str(time.time()).encode())  # type: ignore[attr-defined]
+            except nats.js.errors.KeyWrongLastSequenceError:
+                continue
+            seen.add(str(event.event_id))
+            await bucket.put(str(event.event_id), b"done")  # type: ignore[attr-defined]
+        if len(seen) >= count:
+            done.set()
+
+    await broker.connect()
+    inbox.append(
+        await broker.config.connection_state.stream.create_key_value(
+            bucket=f"{name}_inbox", ttl=RETENTION_MS / 1000
+        )
+    )
+    await broker.start()
+    batch = [new_event(i) for i in range(count)]
+    started = time.perf_counter()
+    await gather_limited(
+        [
+            lambda e=e: broker.publish(
+                e, f"{name}.items", stream=name, headers={"Nats-Msg-Id": str(e.event_id)}
+            )
+            for e in batch
+        ],
+        concurrency,
+    )
+    await done.wait()
+    elapsed = time.perf_counter() - started
+    js = broker.config.connection_state.stream
+    await js.delete_stream(name)
+    await js.delete_key_value(f"{name}_inbox")
+    await broker.stop()
+    return count / elapsed
+
+
+async def faststream_rabbitmq(url: str, count: int, concurrency: int) -> float:
+    from collections import OrderedDict
+
+    from faststream import AckPolicy
+    from faststream.rabbit import Channel, ExchangeType, RabbitBroker, RabbitExchange, RabbitQueue
+
+    broker = RabbitBroker(url, logger=None)
+    name = f"bench-fs-{uuid4().hex[:8]}"
+    exchange = RabbitExchange(f"{name}.events", type=ExchangeType.TOPIC, durable=True)
+    queue = RabbitQueue(name, durable=True, routing_key="items")
+    inbox: OrderedDict[str, bool] = OrderedDict()
+    done = asyncio.Event()
+
+    @broker.subscriber(
+        queue, exchange, channel=Channel(prefetch_count=1), ack_policy=AckPolicy.REJECT_ON_ERROR
+    )
+    async def handle(event: Event) -> None:
+        event_id = str(event.event_id)
+        if event_id not in inbox:
+            inbox[event_id] = False
+            inbox[event_id] = True  # handled
+            if len(inbox) > 100_000:
+                inbox.popitem(last=False)
+        if len(inbox) >= count:
+            done.set()
+
+    await broker.start()
+    batch = [new_event(i) for i in range(count)]
+    started = time.perf_counter()
+    await gather_limited(
+        [
+            lambda e=e: broker.publish(
+                e, exchange=exchange, routing_key="items", message_id=str(e.event_id), persist=True
+            )
+            for e in batch
+        ],
+        concurrency,
+    )
+    await done.wait()
+    elapsed = time.perf_counter() - started
+    channel = await broker._connection.channel()  # type: ignore[union-attr]
+    await channel.queue_delete(name)
+    await channel.exchange_delete(exchange.name)
+    await broker.stop()
+    return count / elapsed
+
+
 def main() -> None:
     mode, broker, url, count, concurrency = sys.argv[1:6]
     if mode == "service":
         rate = asyncio.run(service(broker, url, int(count), int(concurrency)))
+    elif mode == "faststream":
+        bare = {"redis": faststream_redis, "nats": faststream_nats, "rabbitmq": faststream_rabbitmq}
+        rate = asyncio.run(bare[broker](url, int(count), int(concurrency)))
     else:
         raw = {"redis": raw_redis, "nats": raw_nats, "rabbitmq": raw_rabbitmq}[broker]
         rate = asyncio.run(raw(url, int(count), int(concurrency)))
