@@ -181,11 +181,11 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def made(history: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A service made by `mio new` at BASE, locked, with NEXT released after it."""
     project = tmp_path_factory.mktemp("made") / "orders"
-    os.environ[HISTORY_ENV] = str(history)
-    try:
-        result = runner.invoke(app, ["new", "service", "orders", "--defaults", "-o", str(project)])
-    finally:
-        del os.environ[HISTORY_ENV]
+    result = runner.invoke(
+        app,
+        ["new", "service", "orders", "--defaults", "-o", str(project)],
+        env={HISTORY_ENV: str(history)},
+    )
     assert result.exit_code == 0, result.output
     return project
 
