@@ -16,6 +16,7 @@ from scaffold import __version__
 #: a repository they control (a platform team's fork sets its own); `mio --version`
 #: shows it. mio never fetches it: it redirects the URL to the history shipped inside
 #: the package (see :mod:`scaffold.history`). Plain ``copier update`` fetches it.
+#: ``copier.yml``'s ``mio_source`` repeats it for the template (a test keeps them equal).
 TEMPLATE_SOURCE = "https://github.com/mio-scaffold/mio-scaffold.git"
 
 #: Sources earlier releases recorded. Services recording one keep updating with mio

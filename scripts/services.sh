@@ -41,3 +41,14 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || {
   exit 1
 }
 echo "services: nginx $(/usr/sbin/nginx -v 2>&1 | sed 's/.*\///')"
+
+# jq: the generated mio-update workflow uses it (GitHub's runners carry it); its test runs it.
+if ! command -v jq >/dev/null 2>&1; then
+  echo "services: installing jq from Debian's packages"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+fi
+command -v jq >/dev/null 2>&1 || {
+  echo "services: ERROR: jq is not installed" >&2
+  exit 1
+}
