@@ -3,8 +3,9 @@ NATS and RabbitMQ (with INBOX_REDIS_URL): two replicas of a service, each a proc
 own, answer a retry with the first answer and make one item; another body is refused
 (422); a key is forgotten after the retention; two services with the same key never see
 each other's. The generated service's own idempotency tests pass against each broker
-(a retry while the first runs gets 409 from another replica). Without messaging, each
-replica keeps its own keys. Kafka has no broker here: not covered."""
+(a retry while the first runs gets 409 from another replica). When the store is down, a
+write with a key is refused with 503 and one without runs. Without messaging, each replica
+keeps its own keys. Kafka has no broker here: not covered."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from own_brokers import own_broker
 from running import BROKER_URLS, Service, call, env_prefix, eventually, package, running
 
 from helpers import assert_ok, render, run_service_tests
@@ -154,3 +156,35 @@ def test_without_messaging_each_replica_keeps_its_own_keys(
     assert elsewhere[0] == 201
     assert "idempotent-replayed" not in elsewhere[1]
     assert elsewhere[2]["id"] != created[2]["id"]
+
+
+def test_a_write_with_a_key_is_refused_while_its_store_is_down(
+    copie: Any, service_python: Path, tmp_path: Path
+) -> None:
+    """RabbitMQ with INBOX_REDIS_URL: a Redis of the test's own, killed and started again."""
+    project = render(copie, messaging="rabbitmq")
+    prefix = f"mio-{uuid.uuid4().hex[:8]}."
+    with own_broker("redis", tmp_path / "redis") as redis:
+        env = {**settings_env("orders", "rabbitmq", prefix), "ORDERS_INBOX_REDIS_URL": redis.url}
+        service = Service("orders", project, service_python, env)
+        try:
+            with running(service):
+                assert post(service, str(uuid.uuid4()), "before")[0] == 201
+                redis.kill()
+                status, headers, _ = post(service, str(uuid.uuid4()), "during")
+                assert status == 503
+                assert headers["retry-after"] == "1"
+                without_key = call(
+                    "POST",
+                    f"{service.base}/items",
+                    json.dumps({"name": "no key"}).encode(),
+                    {"content-type": "application/json"},
+                )
+                assert without_key[0] == 201  # a write without a key needs no store
+                redis.start()
+                key = str(uuid.uuid4())
+                eventually(lambda: post(service, key, "after")[0] == 201, within=30)
+                assert post(service, key, "after")[1].get("idempotent-replayed") == "true"
+                assert items(service) == 3
+        finally:
+            remove_names(service, env)
