@@ -4,10 +4,22 @@
 A `POST` or `PATCH` carrying a key is done once: a retry with the same key and the same
 body gets the first response again (with `Idempotent-Replayed: true`), the same key with
 another body is refused (422), and a retry while the first is still running is refused
-(409). Without the header a request runs as usual. Keys are kept for a retention window
-(a setting) in a bounded store: the broker's Redis where there is one, else this process.
-Only an answer that took effect (below 400) is kept: after a refusal (4xx) or a failure
-(5xx, an error) the key is free again, so a corrected request or a retry runs.
+(409). Without the header a request runs as usual. Only an answer that took effect (below
+400) is kept: after a refusal (4xx) or a failure (5xx, an error) the key is free again, so
+a corrected request or a retry runs.
+
+Where keys are kept: with messaging, where the inbox keeps its message ids (the broker
+module's `build_key_store` decides, from the same settings as its inbox): Redis keys (the
+broker's Redis; on RabbitMQ and Kafka the Redis of INBOX_REDIS_URL) or a JetStream
+key-value bucket (NATS), named after the service and its CHANNEL_PREFIX, so the replicas
+share them and services sharing a server never see each other's; each key is kept
+IDEMPOTENCY_RETENTION_SECONDS. Otherwise (no messaging, memory://, RabbitMQ or Kafka without
+INBOX_REDIS_URL) in this process (`MemoryKeyStore`), at most IDEMPOTENCY_MAX_KEYS of them:
+each replica then knows only the keys it saw.
+
+A request holds its key for IDEMPOTENCY_LEASE_SECONDS while it runs. If its process dies
+before answering, the claim lapses after that and a retry runs the request again (the draft
+leaves it to the server; nothing of the first answer was kept to send back).
 
 Hand-written, with the reason: no maintained library implements the draft's rules. The
 one ASGI middleware on the package index for it, asgi-idempotency-header, replays the
@@ -16,6 +28,7 @@ and keeps only JSON answers.
 """
 
 import base64
+import contextlib
 import hashlib
 import json
 import time
@@ -24,12 +37,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
+import structlog
 from fastapi import Header
 from pydantic import Field
 from pydantic_settings import BaseSettings
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = structlog.stdlib.get_logger(__name__)
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -58,34 +74,57 @@ async def idempotency_key_header(
 class IdempotencySettings(BaseSettings):
     """The idempotency keys' settings; the service's Settings include them."""
 
-    idempotency_retention_seconds: int = Field(
+    idempotency_retention_seconds: float = Field(
         default=86_400,
-        ge=1,
-        description="How long an Idempotency-Key is remembered; a retry after that runs again.",
+        gt=0,
+        description="How long an Idempotency-Key and its first answer are remembered; a "
+        "retry after that runs again.",
+    )
+    idempotency_lease_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How long a request holds its key while it runs: a retry after that, if "
+        "the first never answered (its process died), runs again. Above the longest write.",
     )
     idempotency_max_keys: int = Field(
         default=10_000,
         ge=1,
-        description="Keys remembered in this process at most (oldest forgotten first); "
-        "a shared store keeps them for the retention window instead.",
+        description="Keys an in-process store keeps at most (oldest forgotten first); a shared "
+        "store (Redis, NATS) keeps each for the retention window instead.",
     )
 
 
-class KeyStore(Protocol):
-    """Where keys and their first answers are kept, for `retention` seconds each."""
+class KeyStoreUnavailable(Exception):
+    """The store of keys could not be reached: the request is refused with 503."""
 
-    async def add(self, key: str, value: str, retention: int) -> bool:
+
+class KeyStore(Protocol):
+    """Where keys and their first answers are kept, each for the `seconds` it is given."""
+
+    async def add(self, key: str, value: str, seconds: float) -> bool:
         """Keep `value` under `key` unless the key is kept already; True if added."""
+        ...
 
     async def get(self, key: str) -> str | None: ...
 
-    async def put(self, key: str, value: str, retention: int) -> None: ...
+    async def put(self, key: str, value: str, seconds: float) -> None: ...
 
     async def delete(self, key: str) -> None: ...
 
+    async def clear(self) -> None:
+        """Forget every key of this service (tests and clean-up)."""
+        ...
+
+    async def close(self) -> None:
+        """Let go of the store's connection, if it has one of its own."""
+        ...
+
 
 class MemoryKeyStore:
-    """Keys kept in this process, at most `max_keys` of them (oldest forgotten first)."""
+    """Keys kept in this process, at most `max_keys` of them (oldest forgotten first).
+
+    Hand-written: an insertion-ordered dict with expiry times is the whole store.
+    """
 
     def __init__(self, max_keys: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_keys = max_keys
@@ -95,10 +134,10 @@ class MemoryKeyStore:
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def add(self, key: str, value: str, retention: int) -> bool:
+    async def add(self, key: str, value: str, seconds: float) -> bool:
         if await self.get(key) is not None:
             return False
-        await self.put(key, value, retention)
+        await self.put(key, value, seconds)
         return True
 
     async def get(self, key: str) -> str | None:
@@ -111,14 +150,20 @@ class MemoryKeyStore:
             return None
         return value
 
-    async def put(self, key: str, value: str, retention: int) -> None:
-        self._entries[key] = (self._clock() + retention, value)
+    async def put(self, key: str, value: str, seconds: float) -> None:
+        self._entries[key] = (self._clock() + seconds, value)
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_keys:
             self._entries.popitem(last=False)
 
     async def delete(self, key: str) -> None:
         self._entries.pop(key, None)
+
+    async def clear(self) -> None:
+        self._entries.clear()
+
+    async def close(self) -> None:
+        """Nothing to close."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +195,14 @@ def _refusal(status: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status)
 
 
+def _unavailable() -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"{HEADER}s cannot be checked now; retry"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
 class IdempotencyKeys:
     """ASGI middleware: writes with an `Idempotency-Key` header take effect once."""
 
@@ -157,14 +210,14 @@ class IdempotencyKeys:
         self,
         app: ASGIApp,
         store: KeyStore,
-        namespace: str,
-        retention_seconds: int,
+        retention_seconds: float,
+        lease_seconds: float,
         max_body_bytes: int,
     ) -> None:
         self.app = app
         self.store = store
-        self.namespace = namespace
         self.retention = retention_seconds
+        self.lease = lease_seconds
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -185,13 +238,18 @@ class IdempotencyKeys:
             await self.app(scope, _replay(body, receive, more=True), send)
             return
         path = scope.get("root_path", "") + scope["path"]
-        stored_key = f"{self.namespace}:idempotency:{scope['method']}:{path}:{key}"
+        stored_key = f"{scope['method']} {path} {key}"  # the store adds the service's name
         fingerprint = hashlib.sha256(body).hexdigest()
-        if await self.store.add(stored_key, _Record(fingerprint).dumps(), self.retention):
+        try:
+            first = await self.store.add(stored_key, _Record(fingerprint).dumps(), self.lease)
+            refusal_or_answer = None if first else await self._again(stored_key, fingerprint)
+        except KeyStoreUnavailable:
+            await _unavailable()(scope, receive, send)
+            return
+        if refusal_or_answer is None:
             receive = _replay(body, receive, more=False)
             await self._first(stored_key, fingerprint, scope, receive, send)
         else:
-            refusal_or_answer = await self._again(stored_key, fingerprint)
             await refusal_or_answer(scope, receive, send)
 
     async def _again(self, stored_key: str, fingerprint: str) -> ASGIApp:
@@ -234,13 +292,21 @@ class IdempotencyKeys:
         try:
             await self.app(scope, receive, keep)
         except BaseException:
-            await self.store.delete(stored_key)
+            await self._release(stored_key)
             raise
         if answer["status"] >= 400:  # refused or failed: nothing took effect, a retry may run
-            await self.store.delete(stored_key)
+            await self._release(stored_key)
             return
         answer["body"] = base64.b64encode(b"".join(chunks)).decode("ascii")
-        await self.store.put(stored_key, _Record(fingerprint, answer).dumps(), self.retention)
+        try:
+            await self.store.put(stored_key, _Record(fingerprint, answer).dumps(), self.retention)
+        except KeyStoreUnavailable:  # answered already: a retry after the lease runs again
+            logger.warning("idempotency key not kept: its store is unavailable", key=stored_key)
+
+    async def _release(self, stored_key: str) -> None:
+        """Free the key for a retry (if the store is unreachable, the lease frees it)."""
+        with contextlib.suppress(KeyStoreUnavailable):
+            await self.store.delete(stored_key)
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
