@@ -233,6 +233,9 @@ class EventHandler(Generic[E]):
         try:
             await self.dead_letter(event, headers)
         except RejectedToDeadLetter:  # the broker dead-letters it once rejected
+            # and never delivers it here again: the id is let go, so that a replay
+            # (`dead-letters replay`) is handled even by an inbox in this process.
+            await self._release(message_id)
             self._dead_lettered_one(message_id)
             raise
         except BaseException:
