@@ -127,15 +127,18 @@ async def replay(
     try:
         letters = await _read(broker, settings, chosen_places)
         chosen = letters if letter_id is None else [_pick(letters, letter_id)]
+        consumed = [letter for letter in chosen if by_channel[letter.channel].subscription]
+        if consumed and broker_module.CONSUMED_REPLAY_REFUSED:  # before replaying any
+            raise InvalidRequest(
+                f"{broker_module.CONSUMED_REPLAY_REFUSED}; `--channel "
+                f"{channels.items_created}` replays the service's own"
+            )
         for letter in chosen:
             subscription = by_channel[letter.channel].subscription
+            await inbox.release(letter.id)
             if subscription is None:
-                await inbox.release(letter.id)
                 await broker_module.replay_dead_letter(broker, channels, letter)
             else:
-                if broker_module.CONSUMED_REPLAY_REFUSED:
-                    raise InvalidRequest(broker_module.CONSUMED_REPLAY_REFUSED)
-                await inbox.release(letter.id)
                 await broker_module.replay_consumed_dead_letter(broker, subscription, letter)
         return chosen
     finally:
