@@ -39,7 +39,7 @@ sys.path[:0] = [str(ROOT / "tests")]
 
 from running import BROKER_URLS, Service, remove_channels  # noqa: E402
 
-from _harness import render_checkout, service_python  # noqa: E402
+from _harness import machine, render_checkout, service_python  # noqa: E402
 
 DRIVER = ROOT / "tests" / "soak_driver.py"
 BROKERS = ("redis", "rabbitmq", "nats")
@@ -177,8 +177,8 @@ def main() -> str:
             "|---|---|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
-            f"Python {sys.version.split()[0]}; the publisher and the service share the "
-            "machine's cores.",
+            f"Measured on this machine ({machine()}); the publisher and the service share "
+            "its cores.",
         ]
     )
 
