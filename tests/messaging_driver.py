@@ -192,7 +192,7 @@ async def delivery(args: argparse.Namespace) -> dict[str, Any]:
         all_handled = await wait_for(lambda: counted(messaging, "handled") >= len(acked), 60)
         elapsed = time.perf_counter() - started
         # Re-send some events unchanged (same message id), as a publisher retry would.
-        again = list(messaging.item_log.entries[: args.duplicates])
+        again = list(messaging.item_log.entries)[: args.duplicates]
         await asyncio.gather(*(messaging.publish(event) for event in again))
         await wait_for(lambda: counted(messaging, "duplicate") >= len(again), 30)
         await asyncio.sleep(0.5)  # nothing more may arrive

@@ -1,5 +1,7 @@
 """Dead letters an operator can work with: a generated service's `dead-letters` command
-lists, shows and replays what it gave up on, on the real Redis, RabbitMQ and NATS."""
+lists, shows and replays what it gave up on, on the real Redis, RabbitMQ and NATS: the
+events of its own channel, and those it consumes from other services (replayed to this
+service only, not to the producer's other consumers)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ BROKER_URLS = {
     "rabbitmq": "amqp://guest:guest@127.0.0.1:5672/",
     "nats": "nats://127.0.0.1:4222",
 }
+CONSUMED_EVENT = "shop.items.created"
+ITEM_FIELDS = {"event_id": "uuid", "occurred_at": "date-time", "item_id": "uuid", "name": "string"}
 
 
 def drive(python: Path, project: Path, step: str, *options: str) -> dict[str, Any]:
@@ -57,6 +61,9 @@ def test_a_dead_letter_is_listed_shown_and_replayed_once_then_gone(
         options += ["--inbox-redis-url", INBOX_REDIS_URL]
         env["ORDERS_INBOX_REDIS_URL"] = INBOX_REDIS_URL
     try:
+        empty = dead_letters(service_python, project, env, "list")
+        assert_ok(empty)
+        assert empty.stdout == f"No dead letters on {prefix}orders.items.created.\n"
         poisoned = drive(service_python, project, "poison", *options)
         assert poisoned["dead_lettered"], poisoned
         event_id = poisoned["event_id"]
@@ -94,6 +101,72 @@ def test_a_dead_letter_is_listed_shown_and_replayed_once_then_gone(
         assert json.loads(after.stdout) == []
     finally:
         drive(service_python, project, "remove", *options)  # the Redis inbox too
+
+
+@pytest.mark.parametrize("broker", sorted(BROKER_URLS))
+def test_a_consumed_events_dead_letter_is_listed_by_source_and_replayed_to_this_service_only(
+    copie: Any, service_python: Path, broker: str
+) -> None:
+    project = render(
+        copie,
+        messaging=broker,
+        consumes=[CONSUMED_EVENT],
+        consumed_events=[{"event": CONSUMED_EVENT, "fields": ITEM_FIELDS}],
+    )
+    url = BROKER_URLS[broker]
+    prefix = f"dc{uuid.uuid4().hex[:8]}."
+    options = ["--url", url, "--prefix", prefix, "--event", CONSUMED_EVENT]
+    env = {"ORDERS_BROKER_URL": url, "ORDERS_CHANNEL_PREFIX": prefix}
+    source = f"{prefix}{CONSUMED_EVENT}"
+    try:
+        empty = dead_letters(service_python, project, env, "list")
+        assert_ok(empty)
+        assert empty.stdout == (
+            f"No dead letters on {prefix}orders.items.created, {source} (consumed).\n"
+        )
+        poisoned = drive(service_python, project, "poison-consumed", *options)
+        assert poisoned["dead_lettered"], poisoned
+        event_id = poisoned["event_id"]
+
+        listed = dead_letters(service_python, project, env, "list", "--json")
+        assert_ok(listed)
+        letters = json.loads(listed.stdout)
+        assert [(letter["id"], letter["channel"]) for letter in letters] == [(event_id, source)]
+        own = dead_letters(
+            service_python, project, env, "list", "--channel", f"{prefix}orders.items.created"
+        )
+        assert_ok(own)
+        assert own.stdout == f"No dead letters on {prefix}orders.items.created.\n"
+        unknown = dead_letters(service_python, project, env, "list", "--channel", "nowhere")
+        assert unknown.returncode == 2 and source in unknown.stderr
+
+        shown = dead_letters(service_python, project, env, "show", event_id, "--channel", source)
+        assert_ok(shown)
+        letter = json.loads(shown.stdout)
+        assert letter["payload"]["name"] == "poison"
+        assert letter["channel"] == source
+
+        replayed = dead_letters(service_python, project, env, "replay", event_id)
+        assert_ok(replayed)
+        assert replayed.stdout == (
+            f"replayed {event_id} to this service's subscription to {source}\n"
+        )
+
+        handled = drive(
+            service_python, project, "handle-consumed", *options, "--event-id", event_id
+        )
+        assert handled == {
+            "reactions": 1,
+            "handled": 1,
+            "duplicates": 0,
+            "dead_lettered": 0,
+            "on_producer_channel": 1,  # the original only: the replay reached no one else
+        }
+        after = dead_letters(service_python, project, env, "list", "--json")
+        assert_ok(after)
+        assert json.loads(after.stdout) == []
+    finally:
+        drive(service_python, project, "remove", *options)
 
 
 def test_an_unreachable_broker_fails_with_one_line_and_exit_1(

@@ -83,6 +83,12 @@ class Subscription:
     def dead_letter(self) -> str:
         return f"{self.group}.{self.event}.dead-letter"
 
+    @property
+    def replay(self) -> str:
+        """Where a replayed dead letter goes when the broker cannot address this service's
+        group alone on the producer's channel (Redis): read in this service's group only."""
+        return f"{self.group}.{self.event}.replay"
+
 
 @dataclass(frozen=True)
 class DeadLetter:

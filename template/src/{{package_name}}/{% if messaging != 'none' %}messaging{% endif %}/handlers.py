@@ -14,6 +14,7 @@ a span of its own that continues the trace of the request that published it.
 """
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
@@ -29,6 +30,7 @@ from .events import DEAD_LETTER_ATTEMPTS_HEADER, REQUEST_ID_HEADER, ItemCreated
 from .inbox import Claim, Inbox
 
 logger = structlog.stdlib.get_logger(__name__)
+EXAMPLE_ENTRIES_KEPT = 10_000  # about 8 MiB: the example keeps the last ones, not all
 
 
 class HasEventId(Protocol):
@@ -78,10 +80,11 @@ class RejectedToDeadLetter(Exception):
 
 
 class ItemCreatedLog:
-    """The example side effect: remember each created item once. Replace with your own."""
+    """The example side effect: remember each created item once (the last
+    EXAMPLE_ENTRIES_KEPT, so memory stays flat). Replace with your own."""
 
     def __init__(self) -> None:
-        self.entries: list[ItemCreated] = []
+        self.entries: deque[ItemCreated] = deque(maxlen=EXAMPLE_ENTRIES_KEPT)
 
     async def record(self, event: ItemCreated) -> None:
         self.entries.append(event)
@@ -233,6 +236,9 @@ class EventHandler(Generic[E]):
         try:
             await self.dead_letter(event, headers)
         except RejectedToDeadLetter:  # the broker dead-letters it once rejected
+            # and never delivers it here again: the id is let go, so that a replay
+            # (`dead-letters replay`) is handled even by an inbox in this process.
+            await self._release(message_id)
             self._dead_lettered_one(message_id)
             raise
         except BaseException:

@@ -54,7 +54,8 @@ class MemoryInbox:
 
     Hand-written: an insertion-ordered dict is the whole store, and a dependency would
     only add a lookup. It is neither shared by replicas nor kept across restarts; size
-    `capacity` (INBOX_CAPACITY) to the memory limit, at about 180 bytes an id.
+    `capacity` (INBOX_CAPACITY) to the memory limit, at about 250 bytes an id once full
+    (the ids, and a dict table that grows once more as removals fill it).
     """
 
     def __init__(self, capacity: int) -> None:

@@ -10,7 +10,7 @@ Created once at import, in prometheus_client's default registry, so any number o
 apps can be built in one process (as tests do).
 """
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 HANDLED_EVENTS = Counter(
     "messaging_handled_events",
@@ -21,6 +21,11 @@ DUPLICATE_EVENTS = Counter(
     "messaging_duplicate_events",
     "Events skipped: their message id was handled (or in progress) already.",
     ["handler"],
+)
+INBOX_IDS = Gauge(
+    "messaging_inbox_ids",
+    "Message ids the in-process inbox holds now, at most INBOX_CAPACITY (0 when the inbox "
+    "is in Redis or NATS).",
 )
 DEAD_LETTERED_EVENTS = Counter(
     "messaging_dead_lettered_events",
