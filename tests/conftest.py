@@ -108,3 +108,10 @@ def rendered(bundle: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tiny_history import render_old
 
     return render_old(bundle, tmp_path_factory.mktemp("rendered") / "svc")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files marked `long_file` first. The suite runs one process per core, a file to a
+    process (`--dist loadfile`), handing out files in this order: a file of many minutes
+    handed out last would run alone at the end while the other cores sit idle."""
+    items.sort(key=lambda item: item.get_closest_marker("long_file") is None)

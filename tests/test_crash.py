@@ -38,6 +38,8 @@ from running import Service, call, running
 
 from helpers import render
 
+pytestmark = pytest.mark.long_file  # takes minutes: scheduled first (conftest.py)
+
 EVENTS = 2000
 KINDS = ["redis", "nats", "rabbitmq"]
 NAME = "ledger"

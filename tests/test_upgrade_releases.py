@@ -45,6 +45,8 @@ from scaffold.resources import HISTORY_BUNDLE
 from scaffold.update import UpdateReport, update_service
 from scaffold.versions import parse_version
 
+pytestmark = pytest.mark.long_file  # takes minutes: scheduled first (conftest.py)
+
 SERVICE = "orders"
 PACKAGE = "src/orders"
 ALL_RESILIENCE = ["retry", "circuit-breaker", "bulkhead", "rate-limit", "fallback"]
