@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel
@@ -84,6 +85,13 @@ async def service(broker: str, url: str, count: int, concurrency: int) -> float:
 LEASE_MS, RETENTION_MS = 30_000, 3_600_000
 
 
+async def delete_prefixed(client: Any, prefix: str) -> None:
+    """Delete a run's inbox keys (the service's own `remove_channels` does the same)."""
+    keys = [key async for key in client.scan_iter(match=f"{prefix}*")]
+    for start in range(0, len(keys), 1000):
+        await client.delete(*keys[start : start + 1000])
+
+
 async def raw_redis(url: str, count: int, concurrency: int) -> float:
     import redis.asyncio as redis
 
@@ -117,9 +125,7 @@ async def raw_redis(url: str, count: int, concurrency: int) -> float:
     elapsed = time.perf_counter() - started
     await consumer
     await client.delete(stream)
-    keys = [key async for key in client.scan_iter(match=f"{stream}.inbox.*")]
-    for start in range(0, len(keys), 1000):
-        await client.delete(*keys[start : start + 1000])
+    await delete_prefixed(client, f"{stream}.inbox.")
     await client.aclose()
     return count / elapsed
 
@@ -253,9 +259,7 @@ async def faststream_redis(url: str, count: int, concurrency: int) -> float:
     await done.wait()
     elapsed = time.perf_counter() - started
     client = await broker.connect()
-    keys = [key async for key in client.scan_iter(match=f"{stream}.inbox.*")]
-    for start in range(0, len(keys), 1000):
-        await client.delete(*keys[start : start + 1000])
+    await delete_prefixed(client, f"{stream}.inbox.")
     await client.delete(stream)
     await broker.stop()
     return count / elapsed

@@ -21,6 +21,8 @@ import argparse
 import asyncio
 import importlib
 import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 from uuid import uuid4
 
@@ -43,33 +45,47 @@ def settings_of(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def poison(args: argparse.Namespace) -> dict[str, Any]:
-    events = importlib.import_module(f"{args.package}.messaging.events")
+@asynccontextmanager
+async def running(args: argparse.Namespace) -> AsyncIterator[Any]:
+    """The service in process (its app and lifespan), once its broker connection is made."""
     async with serving(make_app(args)) as (messaging, _):
         assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
+        yield messaging
 
-        async def broken(event: Any) -> None:
-            raise RuntimeError("poison")
 
+async def broken(event: Any) -> None:
+    raise RuntimeError("poison")
+
+
+async def settled(applied: Callable[[], int]) -> int:
+    """How often the event's side effect ran, once it did and a second has passed."""
+    await wait_for(lambda: applied() >= 1, 30)
+    await asyncio.sleep(1.0)  # nothing more may arrive
+    return applied()
+
+
+async def dead_lettered(count: Callable[[], int]) -> bool:
+    dead = await wait_for(lambda: count() >= 1, 30)
+    await asyncio.sleep(0.5)  # RabbitMQ routes the rejected message in its own time
+    return dead
+
+
+async def poison(args: argparse.Namespace) -> dict[str, Any]:
+    events = importlib.import_module(f"{args.package}.messaging.events")
+    async with running(args) as messaging:
         messaging.handler.effect = broken
         event = events.ItemCreated(item_id=uuid4(), name="poison")
         await messaging.publish(event)
-        dead = await wait_for(lambda: counted(messaging, "dead_lettered") >= 1, 30)
-        await asyncio.sleep(0.5)  # RabbitMQ routes the rejected message in its own time
+        dead = await dead_lettered(lambda: counted(messaging, "dead_lettered"))
         return {"event_id": str(event.event_id), "dead_lettered": dead}
 
 
 async def handle(args: argparse.Namespace) -> dict[str, Any]:
-    async with serving(make_app(args)) as (messaging, _):
-        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
-
-        def applied() -> int:
-            return sum(str(e.event_id) == args.event_id for e in messaging.item_log.entries)
-
-        await wait_for(lambda: applied() >= 1, 30)
-        await asyncio.sleep(1.0)  # nothing more may arrive
+    async with running(args) as messaging:
+        entries = messaging.item_log.entries
+        side_effects = await settled(lambda: sum(str(e.event_id) == args.event_id for e in entries))
         return {
-            "side_effects": applied(),
+            "side_effects": side_effects,
             "duplicates": counted(messaging, "duplicate"),
             "dead_lettered": counted(messaging, "dead_lettered"),
         }
@@ -137,35 +153,24 @@ async def publish_as_producer(
 
 
 async def poison_consumed(args: argparse.Namespace) -> dict[str, Any]:
-    async with serving(make_app(args)) as (messaging, _):
-        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
-
-        async def broken(event: Any) -> None:
-            raise RuntimeError("poison")
-
+    async with running(args) as messaging:
         messaging.consumed_handlers[args.event].effect = broken
         subscription = messaging.subscriptions[args.event]
         event_id = str(uuid4())
         payload = {"event_id": event_id, "occurred_at": "2026-12-01T00:00:00+00:00",
                    "item_id": str(uuid4()), "name": "poison"}  # fmt: skip
         await publish_as_producer(broker_kind(args), messaging, subscription, payload)
-        dead = await wait_for(lambda: consumed_counted(messaging, args.event, "dead_lettered"), 30)
-        await asyncio.sleep(0.5)  # RabbitMQ routes the rejected message in its own time
+        dead = await dead_lettered(lambda: consumed_counted(messaging, args.event, "dead_lettered"))
         return {"event_id": event_id, "dead_lettered": dead}
 
 
 async def handle_consumed(args: argparse.Namespace) -> dict[str, Any]:
-    async with serving(make_app(args)) as (messaging, _):
-        assert await wait_for(lambda: messaging.connected, 20), "broker never connected"
-
-        def reacted() -> int:
-            return sum(str(e.event_id) == args.event_id for e in messaging.reactions.seen)
-
-        await wait_for(lambda: reacted() >= 1, 30)
-        await asyncio.sleep(1.0)  # nothing more may arrive
+    async with running(args) as messaging:
+        seen = messaging.reactions.seen
+        reactions = await settled(lambda: sum(str(e.event_id) == args.event_id for e in seen))
         subscription = messaging.subscriptions[args.event]
         return {
-            "reactions": reacted(),
+            "reactions": reactions,
             "handled": consumed_counted(messaging, args.event, "handled"),
             "duplicates": consumed_counted(messaging, args.event, "duplicate"),
             "dead_lettered": consumed_counted(messaging, args.event, "dead_lettered"),

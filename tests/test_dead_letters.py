@@ -48,6 +48,27 @@ def dead_letters(
     )
 
 
+def poison_and_list(
+    python: Path,
+    project: Path,
+    env: dict[str, str],
+    step: str,
+    options: list[str],
+    empty: str,
+) -> tuple[str, list[dict[str, Any]]]:
+    """`list` says `empty` (nothing dead yet); the driver's `step` makes one dead letter,
+    which `list --json` then holds: its id and what `list --json` says."""
+    listed_empty = dead_letters(python, project, env, "list")
+    assert_ok(listed_empty)
+    assert listed_empty.stdout == empty
+    poisoned = drive(python, project, step, *options)
+    assert poisoned["dead_lettered"], poisoned
+    listed = dead_letters(python, project, env, "list", "--json")
+    assert_ok(listed)
+    letters: list[dict[str, Any]] = json.loads(listed.stdout)
+    return poisoned["event_id"], letters
+
+
 @pytest.mark.parametrize("broker", sorted(BROKER_URLS))
 def test_a_dead_letter_is_listed_shown_and_replayed_once_then_gone(
     copie: Any, service_python: Path, broker: str
@@ -61,16 +82,8 @@ def test_a_dead_letter_is_listed_shown_and_replayed_once_then_gone(
         options += ["--inbox-redis-url", INBOX_REDIS_URL]
         env["ORDERS_INBOX_REDIS_URL"] = INBOX_REDIS_URL
     try:
-        empty = dead_letters(service_python, project, env, "list")
-        assert_ok(empty)
-        assert empty.stdout == f"No dead letters on {prefix}orders.items.created.\n"
-        poisoned = drive(service_python, project, "poison", *options)
-        assert poisoned["dead_lettered"], poisoned
-        event_id = poisoned["event_id"]
-
-        listed = dead_letters(service_python, project, env, "list", "--json")
-        assert_ok(listed)
-        letters = json.loads(listed.stdout)
+        empty = f"No dead letters on {prefix}orders.items.created.\n"
+        event_id, letters = poison_and_list(service_python, project, env, "poison", options, empty)
         assert [letter["id"] for letter in letters] == [event_id]
         assert letters[0]["channel"] == f"{prefix}orders.items.created"
         assert letters[0]["at"]
@@ -119,18 +132,10 @@ def test_a_consumed_events_dead_letter_is_listed_by_source_and_replayed_to_this_
     env = {"ORDERS_BROKER_URL": url, "ORDERS_CHANNEL_PREFIX": prefix}
     source = f"{prefix}{CONSUMED_EVENT}"
     try:
-        empty = dead_letters(service_python, project, env, "list")
-        assert_ok(empty)
-        assert empty.stdout == (
-            f"No dead letters on {prefix}orders.items.created, {source} (consumed).\n"
+        empty = f"No dead letters on {prefix}orders.items.created, {source} (consumed).\n"
+        event_id, letters = poison_and_list(
+            service_python, project, env, "poison-consumed", options, empty
         )
-        poisoned = drive(service_python, project, "poison-consumed", *options)
-        assert poisoned["dead_lettered"], poisoned
-        event_id = poisoned["event_id"]
-
-        listed = dead_letters(service_python, project, env, "list", "--json")
-        assert_ok(listed)
-        letters = json.loads(listed.stdout)
         assert [(letter["id"], letter["channel"]) for letter in letters] == [(event_id, source)]
         own = dead_letters(
             service_python, project, env, "list", "--channel", f"{prefix}orders.items.created"

@@ -1,8 +1,10 @@
 """Services of every earlier template release, updated to the newest one, offline.
 
 For each released version older than the newest in the shipped history, services are
-made at that version (as that release's mio made them) for: no pattern, and every
-resilience pattern with each broker, the gateways spread over them. Then:
+made at that version (as that release's mio made them): with no pattern, and with every
+resilience pattern on a broker, the gateways spread over them. The oldest release and
+the one before the newest are made with each broker; the releases between, with one
+broker each, in turn (`upgrade_cases`). Then:
 
 - an unedited service, updated, is byte for byte a fresh render of the newest version;
 - a service with the edits real teams make (a new module and endpoint wired into the app,
@@ -69,7 +71,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         for broker, gateway in BROKER_GATEWAYS.items()
     },
 }
-#: Edited services that also run their own tests and mypy (each costs 20-40 s).
+#: Edited services that also run their own tests and mypy (each costs 20-40 s), from the
+#: releases made with every combination.
 FULLY_CHECKED = {"plain", "redis-all-nginx", "rabbitmq-all-envoy"}
 #: The generated tests run on FastStream's in-memory broker: no real broker needed.
 SERVICE_ENV = {"ORDERS_BROKER_URL": "memory://"}
@@ -94,6 +97,23 @@ def trial_release_bundle(work: Path, tag: str) -> Path:
 
 #: Every released version but the newest; a placeholder that fails when there is none.
 EARLIER = released_versions()[:-1] or ["no-earlier-release"]
+#: Made with every combination: the oldest release (the longest way, every change of the
+#: history at once) and the one before the newest (the step every current service takes).
+EVERY_COMBINATION = {EARLIER[0], EARLIER[-1]}
+
+
+def upgrade_cases() -> list[tuple[str, str]]:
+    """(release, combination) pairs: every combination from the releases of
+    EVERY_COMBINATION; from each release between, no pattern and one broker, the brokers
+    taken in turn, so every earlier release is updated and every broker from several."""
+    brokers = sorted(name for name in COMBINATIONS if name != "plain")
+    cases = []
+    for index, old in enumerate(EARLIER):
+        if old in EVERY_COMBINATION:
+            cases += [(old, combination) for combination in sorted(COMBINATIONS)]
+        else:
+            cases += [(old, "plain"), (old, brokers[index % len(brokers)])]
+    return cases
 
 
 @pytest.fixture(scope="module")
@@ -133,8 +153,7 @@ def commit(project: Path, message: str) -> None:
     git(project, "commit", "--quiet", "-m", message)
 
 
-@pytest.mark.parametrize("combination", sorted(COMBINATIONS))
-@pytest.mark.parametrize("old", EARLIER)
+@pytest.mark.parametrize(("old", "combination"), upgrade_cases())
 def test_an_unedited_service_ends_as_a_fresh_render(
     old: str, combination: str, newest: str, tmp_path: Path
 ) -> None:
@@ -384,8 +403,7 @@ def resolve_as_an_owner(service: Path, report: UpdateReport, edits: list[Edit]) 
             path.write_text(edit.make(path.read_text()))
 
 
-@pytest.mark.parametrize("combination", sorted(COMBINATIONS))
-@pytest.mark.parametrize("old", EARLIER)
+@pytest.mark.parametrize(("old", "combination"), upgrade_cases())
 def test_owner_edits_survive_the_upgrade_and_the_service_passes_its_checks(
     old: str, combination: str, newest: str, tmp_path: Path, service_python: Path
 ) -> None:
@@ -434,7 +452,7 @@ def test_owner_edits_survive_the_upgrade_and_the_service_passes_its_checks(
     assert missing == [], f"edits missing after the owner's resolution: {missing}"
     assert_ok(run_in(service_python, service, "ruff", "check", "."))
     assert_ok(run_in(service_python, service, "ruff", "format", "--check", "."))
-    if combination in FULLY_CHECKED:
+    if combination in FULLY_CHECKED and old in EVERY_COMBINATION:
         with ThreadPoolExecutor(max_workers=2) as pool:  # mypy and the tests side by side
             mypy = pool.submit(run_in, service_python, service, "mypy", env=SERVICE_ENV)
             tests = pool.submit(run_service_tests, service_python, service, "-rA", env=SERVICE_ENV)
