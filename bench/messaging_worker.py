@@ -2,6 +2,8 @@
 
     python messaging_worker.py {service,faststream,raw} {redis,nats,rabbitmq} URL COUNT CONCURRENCY
 
+COUNT is at most 10,000: the service's example side effect keeps the last 10,000 events.
+
 Publishes COUNT messages, CONCURRENCY at a time, and waits until every one has been
 consumed and acknowledged; prints the messages per second. `service` goes through the
 generated service's publisher and subscriber; `raw` does the same work with the broker's
@@ -25,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -56,7 +59,21 @@ async def gather_limited(calls: list[Callable[[], Awaitable[object]]], limit: in
     await asyncio.gather(*(one(call) for call in calls))
 
 
+def leave_out_broker_metrics() -> None:
+    """The service without FastStream's Prometheus middleware (BENCH_LEAVE_OUT=broker-metrics),
+    to price it; the bench only."""
+    runtime = importlib.import_module("orders.messaging.runtime")
+    all_middlewares = runtime._middlewares
+    runtime._middlewares = lambda provider: tuple(
+        m
+        for m in all_middlewares(provider)
+        if not isinstance(m, runtime.broker_module.PrometheusMiddleware)
+    )
+
+
 async def service(broker: str, url: str, count: int, concurrency: int) -> float:
+    if "broker-metrics" in os.environ.get("BENCH_LEAVE_OUT", "").split(","):
+        leave_out_broker_metrics()
     app_module = importlib.import_module("orders.app")
     settings_module = importlib.import_module("orders.settings")
     events = importlib.import_module("orders.messaging.events")
@@ -372,6 +389,8 @@ async def faststream_rabbitmq(url: str, count: int, concurrency: int) -> float:
 
 def main() -> None:
     mode, broker, url, count, concurrency = sys.argv[1:6]
+    if mode == "service" and int(count) > 10_000:
+        sys.exit("service: COUNT is at most 10,000 (the example side effect keeps as many)")
     if mode == "service":
         rate = asyncio.run(service(broker, url, int(count), int(concurrency)))
     elif mode == "faststream":

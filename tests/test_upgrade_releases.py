@@ -13,7 +13,8 @@ broker each, in turn (`upgrade_cases`). Then:
   conflict or in a kept or carried file. Its owner then resolves the update as owners
   do (the template's side of each conflict, their own change made again on top, edits
   moved out of kept files into their new homes), and the service passes ruff, ruff
-  format and, for three of the combinations, its own tests and mypy --strict.
+  format and, for three of the combinations from the releases made with every
+  combination, its own tests and mypy --strict.
 
 The test needs at least two released versions in the shipped history. Before a release
 is recorded, try it against a trial history (:func:`trial_release_bundle`)::
@@ -108,11 +109,11 @@ def upgrade_cases() -> list[tuple[str, str]]:
     taken in turn, so every earlier release is updated and every broker from several."""
     brokers = sorted(name for name in COMBINATIONS if name != "plain")
     cases = []
-    for index, old in enumerate(EARLIER):
+    for index, old in enumerate(EARLIER):  # a release keeps its index as others are added
         if old in EVERY_COMBINATION:
             cases += [(old, combination) for combination in sorted(COMBINATIONS)]
-        else:
-            cases += [(old, "plain"), (old, brokers[index % len(brokers)])]
+        else:  # the first release between (index 1) takes the first broker
+            cases += [(old, "plain"), (old, brokers[(index - 1) % len(brokers)])]
     return cases
 
 
