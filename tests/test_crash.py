@@ -77,7 +77,9 @@ def applied(*services: Service) -> Counter[str]:
     """Item ids whose side effect a replica logged, with how often."""
     seen: Counter[str] = Counter()
     for service in services:
-        for line in service.log.read_text(errors="replace").splitlines():
+        text = service.log.read_text(errors="replace")
+        complete = text[: text.rfind("\n") + 1]  # a line still being written: read next time
+        for line in complete.splitlines():
             if '"item created"' not in line:
                 continue
             record = json.loads(line)
