@@ -55,7 +55,7 @@ MODES = {
 
 def inherited_environment() -> dict[str, str]:
     """This process's environment without the switches the columns set themselves."""
-    switches = {"OTEL_SDK_DISABLED", "BENCH_LEAVE_OUT"}
+    switches = {name for _, env in MODES.values() for name in env}
     return {name: value for name, value in os.environ.items() if name not in switches}
 
 

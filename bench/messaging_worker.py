@@ -389,9 +389,9 @@ async def faststream_rabbitmq(url: str, count: int, concurrency: int) -> float:
 
 def main() -> None:
     mode, broker, url, count, concurrency = sys.argv[1:6]
-    if mode == "service" and int(count) > 10_000:
-        sys.exit("service: COUNT is at most 10,000 (the example side effect keeps as many)")
     if mode == "service":
+        if int(count) > 10_000:
+            sys.exit("service: COUNT is at most 10,000 (the example side effect keeps as many)")
         rate = asyncio.run(service(broker, url, int(count), int(concurrency)))
     elif mode == "faststream":
         bare = {"redis": faststream_redis, "nats": faststream_nats, "rabbitmq": faststream_rabbitmq}
